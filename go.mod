@@ -1,0 +1,12 @@
+module github.com/gowandb/wandb
+
+go 1.26.8
+
+require (
+	github.com/gomlx/gomlx v0.26.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/spf13/cobra v1.10.2 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
