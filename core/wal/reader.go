@@ -64,6 +64,29 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
+// NewReaderAt returns a reader that starts at the block containing offset,
+// in a run log whose first byte is at offset 0 of r's stream when offset
+// is 0. r must be positioned at that block's start; use BlockStart to find
+// it. Chunks that continue a record begun in an earlier block are skipped
+// and reported as damage, so callers reading a tail should ignore damage
+// at the very start.
+func NewReaderAt(r io.Reader, blockStart int64) (*Reader, error) {
+	if blockStart == 0 {
+		return NewReader(r)
+	}
+	if blockStart%BlockSize != 0 {
+		return nil, fmt.Errorf("wal: %d is not a block boundary", blockStart)
+	}
+	rd := &Reader{r: bufio.NewReaderSize(r, BlockSize), recOff: -1, base: blockStart, lastEnd: blockStart}
+	if err := rd.fill(); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// BlockStart returns the start of the block that holds offset.
+func BlockStart(offset int64) int64 { return offset - offset%BlockSize }
+
 // fill reads the rest of the current block (after the bytes already held).
 func (r *Reader) fill() error {
 	for r.n < BlockSize && !r.eof {
