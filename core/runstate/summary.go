@@ -1,0 +1,387 @@
+package runstate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/gowandb/wandb/core/record/recordpb"
+)
+
+// sumEntry is the summary of one leaf key.
+type sumEntry struct {
+	key  string
+	path []string // nil for a top-level key
+
+	last    Value // last value seen in history
+	hasLast bool
+
+	explicit    bool // set through the summary API: history no longer updates it
+	explicitVal Value
+
+	// Numeric aggregates over history (NaN left out).
+	n        int64
+	sum      float64
+	min, max float64
+	first    Value
+	hasFirst bool
+}
+
+func (e *sumEntry) dotted() string {
+	if e.path == nil {
+		return escapeDots(e.key)
+	}
+	return dottedPath(e.path)
+}
+
+// Summary is the run summary: by default the last value of every history
+// key, with explicit writes taking over a key for good (wandb-behaviour.md
+// §3.3) and define_metric choosing aggregates (§3.4).
+type Summary struct {
+	entries map[string]*sumEntry
+}
+
+func newSummary() *Summary { return &Summary{entries: map[string]*sumEntry{}} }
+
+func (s *Summary) entry(it *item) *sumEntry {
+	k := it.pathKey()
+	e := s.entries[k]
+	if e == nil {
+		e = &sumEntry{key: it.key, path: it.path}
+		s.entries[k] = e
+	}
+	return e
+}
+
+// observe records a history value.
+func (s *Summary) observe(it *item) {
+	e := s.entry(it)
+	e.last, e.hasLast = it.val, true
+	if f, ok := it.val.Float(); ok && it.val.Kind != KindBool && !math.IsNaN(f) {
+		if e.n == 0 {
+			e.min, e.max = f, f
+		} else {
+			e.min = min(e.min, f)
+			e.max = max(e.max, f)
+		}
+		e.n++
+		e.sum += f
+	}
+	if !e.hasFirst {
+		e.first, e.hasFirst = it.val, true
+	}
+}
+
+// valueFor renders one entry under its metric definition; ok is false when
+// the metric asks for no summary.
+func (s *Summary) valueFor(e *sumEntry, m *metric) (Value, bool) {
+	if e.explicit {
+		return e.explicitVal, true
+	}
+	if m == nil || !m.summarises() {
+		return e.last, e.hasLast
+	}
+	if m.sum.none {
+		return Value{}, false
+	}
+	var b []byte
+	b = append(b, '{')
+	add := func(name string, v Value) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, name)
+		b = append(b, ':')
+		b = v.AppendJSON(b)
+	}
+	num := func(f float64) Value { return Value{Kind: KindFloat, F: f} }
+	if m.sum.first && e.hasFirst {
+		add("first", e.first)
+	}
+	if m.sum.last && e.hasLast {
+		add("last", e.last)
+	}
+	if e.n > 0 {
+		if m.sum.max {
+			add("max", num(e.max))
+		}
+		if m.sum.mean {
+			add("mean", num(e.sum/float64(e.n)))
+		}
+		if m.sum.min {
+			add("min", num(e.min))
+		}
+		if m.sum.best {
+			if m.def.Goal == GoalMaximize {
+				add("best", num(e.max))
+			} else {
+				add("best", num(e.min))
+			}
+		}
+	}
+	b = append(b, '}')
+	return Value{Kind: KindJSON, Str: string(b)}, true
+}
+
+// tree renders the summary as nested nodes.
+type node struct {
+	children map[string]*node
+	val      *Value
+}
+
+func (n *node) child(k string) *node {
+	if n.children == nil {
+		n.children = map[string]*node{}
+	}
+	c := n.children[k]
+	if c == nil {
+		c = &node{}
+		n.children[k] = c
+	}
+	return c
+}
+
+func (n *node) appendJSON(b []byte) []byte {
+	if n.val != nil && len(n.children) == 0 {
+		return n.val.AppendJSON(b)
+	}
+	keys := make([]string, 0, len(n.children))
+	for k := range n.children {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, k)
+		b = append(b, ':')
+		b = n.children[k].appendJSON(b)
+	}
+	return append(b, '}')
+}
+
+func (s *Summary) treeLocked(ms *Metrics) *node {
+	root := &node{}
+	for _, e := range s.entries {
+		v, ok := s.valueFor(e, ms.metricFor(e.dotted()))
+		if !ok {
+			continue
+		}
+		n := root.child(e.key)
+		for _, p := range e.pathTail() {
+			n = n.child(p)
+		}
+		vv := v
+		n.val = &vv
+	}
+	return root
+}
+
+func (e *sumEntry) pathTail() []string {
+	if e.path == nil {
+		return nil
+	}
+	return e.path[1:]
+}
+
+// recordLocked builds a SummaryRecord holding the whole summary, one item per
+// top-level key.
+func (s *Summary) recordLocked(ms *Metrics) *recordpb.SummaryRecord {
+	root := s.treeLocked(ms)
+	keys := make([]string, 0, len(root.children))
+	for k := range root.children {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	rec := &recordpb.SummaryRecord{}
+	for _, k := range keys {
+		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: string(root.children[k].appendJSON(nil))})
+	}
+	return rec
+}
+
+// SummaryView is the summary API of a run.
+type SummaryView struct{ h *Handler }
+
+// JSON returns the whole summary as one JSON object (wandb-summary.json).
+func (v *SummaryView) JSON() []byte {
+	v.h.mu.Lock()
+	defer v.h.mu.Unlock()
+	return v.h.summary.treeLocked(v.h.metrics).appendJSON(nil)
+}
+
+// Map returns the whole summary as a nested map.
+func (v *SummaryView) Map() map[string]any {
+	x, err := DecodeJSON(v.JSON())
+	if err != nil {
+		return map[string]any{}
+	}
+	m, _ := x.(map[string]any)
+	return m
+}
+
+// Get returns the summary value of a top-level key.
+func (v *SummaryView) Get(key string) (any, bool) {
+	x, ok := v.Map()[key]
+	return x, ok
+}
+
+// Keys returns the top-level summary keys, sorted.
+func (v *SummaryView) Keys() []string {
+	m := v.Map()
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Update sets summary values explicitly. Each key set this way is no longer
+// updated by log. Nested maps set their leaves.
+func (v *SummaryView) Update(values map[string]any) error {
+	h := v.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errClosed
+	}
+	rec := &recordpb.SummaryRecord{}
+	var errs []error
+	for k, x := range values {
+		if err := checkKey(k); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		leaves, err := leavesOf(k, x)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// Replacing a key replaces its whole subtree.
+		h.summary.removeTopLocked(k)
+		for _, it := range leaves {
+			e := h.summary.entry(&it)
+			e.explicit, e.explicitVal = true, it.val
+		}
+		var top Value
+		if m, ok := x.(map[string]any); ok {
+			b, err := appendAny(nil, k, reflect.ValueOf(m), 0)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			top = Value{Kind: KindJSON, Str: string(b)}
+		} else {
+			top = leaves[0].val
+		}
+		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: top.JSON()})
+	}
+	if len(rec.Update) > 0 {
+		slices.SortFunc(rec.Update, func(a, b *recordpb.SummaryItem) int { return strings.Compare(a.Key, b.Key) })
+		h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: rec}})
+	}
+	return errors.Join(errs...)
+}
+
+// Set sets one summary value explicitly.
+func (v *SummaryView) Set(key string, value any) error {
+	return v.Update(map[string]any{key: value})
+}
+
+// Delete removes a top-level key from the summary. A later log of the key
+// adds it again.
+func (v *SummaryView) Delete(key string) error {
+	h := v.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errClosed
+	}
+	if !h.summary.removeTopLocked(key) {
+		return fmt.Errorf("summary key %q: %w", key, ErrNoSuchKey)
+	}
+	h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: &recordpb.SummaryRecord{Remove: []*recordpb.SummaryItem{{Key: key}}}}})
+	return nil
+}
+
+// ErrNoSuchKey is returned when deleting a key that is not there.
+var ErrNoSuchKey = errors.New("no such key")
+
+func (s *Summary) removeTopLocked(key string) bool {
+	found := false
+	for k, e := range s.entries {
+		if e.key == key {
+			delete(s.entries, k)
+			found = true
+		}
+	}
+	return found
+}
+
+// Restore loads a summary (a resumed run's) as plain last values that log
+// keeps updating.
+func (v *SummaryView) Restore(m map[string]any) error {
+	h := v.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	for k, x := range m {
+		leaves, err := leavesOf(k, x)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for i := range leaves {
+			h.summary.observe(&leaves[i])
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leavesOf converts a value into summary leaves (nested maps split).
+func leavesOf(k string, x any) ([]item, error) {
+	var out []item
+	var walk func(path []string, x any, depth int) error
+	walk = func(path []string, x any, depth int) error {
+		if m, ok := x.(map[string]any); ok && len(m) > 0 && depth < maxDepth {
+			keys := make([]string, 0, len(m))
+			for mk := range m {
+				keys = append(keys, mk)
+			}
+			slices.Sort(keys)
+			for _, mk := range keys {
+				if err := checkKey(mk); err != nil {
+					return err
+				}
+				if err := walk(append(path[:len(path):len(path)], mk), m[mk], depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		name := strings.Join(path, ".")
+		if _, ok := x.(Binder); ok {
+			return fmt.Errorf("key %q: media in the summary are not supported yet: %w", name, ErrUnsupportedType)
+		}
+		val, err := Convert(name, x)
+		if err != nil {
+			return err
+		}
+		it := item{key: path[0], val: val}
+		if len(path) > 1 {
+			it.path = path
+		}
+		out = append(out, it)
+		return nil
+	}
+	if err := walk([]string{k}, x, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
