@@ -8,6 +8,7 @@ import (
 
 	"github.com/gowandb/wandb/core/record"
 	"github.com/gowandb/wandb/core/record/recordpb"
+	"github.com/gowandb/wandb/core/runstate"
 	"github.com/gowandb/wandb/core/wal"
 )
 
@@ -16,6 +17,11 @@ type Status struct {
 	Exited   bool
 	ExitCode int32
 	InUse    bool
+	// LastStep is the step of the last history row in the tail, -1 when
+	// the tail holds none (an empty run, or a tail of other records).
+	LastStep int64
+	// LastTimestamp is that row's _timestamp (Unix seconds), 0 when unknown.
+	LastTimestamp float64
 }
 
 // State is the run state the status implies (see Info.State).
@@ -28,7 +34,7 @@ func (s Status) State() string {
 // reading only the last two blocks of its log, so it costs the same for a
 // run of ten rows and of ten million.
 func ReadStatus(path string) (Status, error) {
-	var st Status
+	st := Status{LastStep: -1}
 	inUse, err := InUse(path)
 	if err != nil {
 		return st, err
@@ -63,8 +69,19 @@ func ReadStatus(path string) (Status, error) {
 		if err != nil {
 			continue
 		}
-		if e, ok := rec.RecordType.(*recordpb.Record_Exit); ok {
-			st.Exited, st.ExitCode = true, e.Exit.ExitCode
+		switch r := rec.RecordType.(type) {
+		case *recordpb.Record_Exit:
+			st.Exited, st.ExitCode = true, r.Exit.ExitCode
+		case *recordpb.Record_History:
+			row := historyRow(r.History)
+			st.LastStep = row.Step
+			for _, it := range row.Items {
+				if len(it.Path) == 1 && it.Path[0] == "_timestamp" {
+					if v, err := runstate.DecodeJSON([]byte(it.ValueJSON)); err == nil {
+						st.LastTimestamp, _ = toFloat(v)
+					}
+				}
+			}
 		}
 	}
 }

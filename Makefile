@@ -1,0 +1,65 @@
+# Build, test and demo recipes for gowandb. CI runs `make test` via .ci/run.
+#
+#   make test    vet + race tests for every package (installs what it needs first)
+#   make demo    train the GoMLX spirals demo (DEMO_ARGS="-steps 500 -lr 0.02")
+#   make lint    fail on unformatted files, then go vet
+#   make fuzz    run each Fuzz target for FUZZTIME (default 20s)
+#   make bench   benchmarks with allocation counts
+#   make build   compile everything
+
+GO ?= go
+FUZZTIME ?= 20s
+DEMO_ARGS ?=
+# Debian packages the tests need; none yet. Set, e.g., APT_PACKAGES=ffmpeg to have `make deps`
+# install them (as root, or with sudo) when the command is missing.
+APT_PACKAGES ?=
+
+# GoMLX must use its pure-Go backend: the XLA one needs cgo and downloads PJRT at run time.
+export GOMLX_BACKEND ?= go
+
+.PHONY: all deps build test lint bench fuzz demo
+
+all: lint test
+
+deps:
+	$(GO) mod download
+# Hook for system packages (apt): a no-op while APT_PACKAGES is empty.
+	@for p in $(APT_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: apt-get install$$missing"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(GO) build ./...
+
+test: deps
+	$(GO) vet ./...
+	@start=$$(date +%s); \
+	if $(GO) test -race -count=1 -timeout 20m ./...; then \
+		echo "make test: PASS (go vet clean, all race tests passed) in $$(( $$(date +%s) - start ))s"; \
+	else \
+		rc=$$?; echo "make test: FAIL (go test exit $$rc) after $$(( $$(date +%s) - start ))s"; exit $$rc; \
+	fi
+
+lint:
+	@unformatted=$$(find . -name '*.go' -not -path '*/.*' -not -path '*/testdata/*' -not -path './vendor/*' \
+		-exec gofmt -l {} +); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l: these files need formatting:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+bench: deps
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+fuzz: deps
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		list=$$($(GO) test -list='^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+		for f in $$(echo "$$list" | grep '^Fuzz'); do \
+			echo "fuzz: $$pkg $$f for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+demo: deps
+	GOMLX_BACKEND=go $(GO) run ./examples/demo $(DEMO_ARGS)

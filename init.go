@@ -1,0 +1,552 @@
+package wandb
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gowandb/wandb/core/console"
+	"github.com/gowandb/wandb/core/record/recordpb"
+	"github.com/gowandb/wandb/core/runconfig"
+	"github.com/gowandb/wandb/core/rundir"
+	"github.com/gowandb/wandb/core/runlog"
+	"github.com/gowandb/wandb/core/runstate"
+	"github.com/gowandb/wandb/core/settings"
+	"github.com/gowandb/wandb/core/sysinfo"
+)
+
+// Version is the SDK version written into run logs.
+const Version = "0.1.0"
+
+// Init starts a run (W&B's wandb.init). Settings come, from low to high
+// precedence, from defaults, the global and workspace settings files, WANDB_*
+// environment variables, WithSettings, and the other options. Invalid
+// values are refused with an error naming the setting and the rule.
+//
+// The first Init of a process sets the package-level default run. While it
+// is active, another Init returns it unchanged unless WithReinit says
+// otherwise. ctx bounds the start-up work; the run itself lives until Finish.
+func Init(ctx context.Context, opts ...Option) (*Run, error) {
+	o := &initOptions{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrap("init", err)
+	}
+	s, err := resolveSettings(o)
+	if err != nil {
+		return nil, err
+	}
+	warnOut := o.warnOut
+	if warnOut == nil {
+		warnOut = os.Stderr
+	}
+	if s.Silent || s.Quiet {
+		warnOut = nil
+	}
+
+	if prev := currentRun(); prev != nil && s.Mode != settings.ModeDisabled {
+		switch o.reinit {
+		case ReinitDefault, ReinitReturnPrevious:
+			if o.resume != nil && *o.resume == ResumeMust {
+				return nil, fmt.Errorf("wandb: init: resume \"must\" while run %s is active; finish it first or use WithReinit(ReinitFinishPrevious): %w", prev.id, ErrInvalidSetting)
+			}
+			return prev, nil
+		case ReinitFinishPrevious:
+			if err := prev.FinishContext(ctx, 0); err != nil {
+				return nil, wrap("init: finishing the previous run", err)
+			}
+		case ReinitCreateNew:
+		default:
+			return nil, fmt.Errorf("wandb: init: reinit %q: must be return_previous, finish_previous or create_new: %w", o.reinit, ErrInvalidSetting)
+		}
+	}
+
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	r := &Run{settings: s, mode: Mode(s.Mode), warnOut: warnOut, startTime: now()}
+	if r.mode == ModeOnline {
+		if s.Force {
+			return nil, ErrOnlineUnavailable
+		}
+		r.warn("online mode is not available in this build yet; logging offline (sync later with `wandb sync`)")
+		r.mode = ModeOffline
+	}
+	r.project, r.entity = s.Project, s.Entity
+	r.group, r.jobType, r.sweepID = s.RunGroup, s.RunJobType, s.SweepID
+	r.name, r.notes, r.tags = s.RunName, s.RunNotes, s.RunTags
+	r.root = s.RootDir
+	if r.project == "" {
+		r.project = defaultProject()
+	}
+	r.host, _ = os.Hostname()
+
+	cfg, err := initialConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	if s.Mode == settings.ModeDisabled {
+		return startDisabled(r, cfg, o)
+	}
+	if err := r.start(ctx, cfg, o); err != nil {
+		return nil, err
+	}
+	register(r, o.reinit)
+	return r, nil
+}
+
+// resolveSettings layers settings and checks them.
+func resolveSettings(o *initOptions) (*settings.Settings, error) {
+	dir := ""
+	if o.dir != nil {
+		dir = *o.dir
+	}
+	s, err := settings.Load(os.Environ(), dir)
+	if err != nil {
+		return nil, fmt.Errorf("wandb: init: %w: %w", ErrInvalidSetting, err)
+	}
+	set := func(key, value string) error {
+		if err := s.Set(key, value, settings.SourceInit); err != nil {
+			return fmt.Errorf("wandb: init: %w: %w", ErrInvalidSetting, err)
+		}
+		return nil
+	}
+	for k, v := range o.settings {
+		if err := set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	strs := []struct {
+		key string
+		v   *string
+	}{
+		{"project", o.project}, {"entity", o.entity}, {"run_job_type", o.jobType},
+		{"run_group", o.group}, {"run_name", o.name}, {"run_notes", o.notes}, {"run_id", o.id},
+		{"console", o.console},
+	}
+	for _, x := range strs {
+		if x.v != nil {
+			if err := set(x.key, *x.v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if o.dir != nil {
+		s.RootDir = *o.dir
+		s.Sources["root_dir"] = settings.SourceInit
+	}
+	if o.mode != nil {
+		if err := set("mode", string(*o.mode)); err != nil {
+			return nil, err
+		}
+	}
+	if o.resume != nil {
+		if err := set("resume", string(*o.resume)); err != nil {
+			return nil, err
+		}
+	}
+	if o.tagsSet {
+		s.RunTags = o.tags
+		s.Sources["run_tags"] = settings.SourceInit
+	}
+	bools := []struct {
+		key string
+		v   *bool
+	}{
+		{"allow_val_change", o.allowValChange}, {"force", o.force}, {"sync_tensorboard", o.syncTB},
+		{"monitor_gym", o.monitorGym}, {"save_code", o.saveCode},
+	}
+	for _, x := range bools {
+		if x.v != nil {
+			if err := set(x.key, strconv.FormatBool(*x.v)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if o.fsync != nil {
+		s.FsyncInterval = *o.fsync
+		s.Sources["fsync_interval"] = settings.SourceInit
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("wandb: init: %w: %w", ErrInvalidSetting, err)
+	}
+	return s, nil
+}
+
+// initialConfig merges config-defaults.yaml and the WithConfig values.
+func initialConfig(o *initOptions) (map[string]any, error) {
+	out := map[string]any{}
+	if cwd, err := os.Getwd(); err == nil {
+		defaults, found, err := runconfig.LoadDefaults(cwd)
+		if err != nil {
+			return nil, fmt.Errorf("wandb: init: config-defaults.yaml: %w", err)
+		}
+		if found {
+			for k, v := range defaults {
+				out[k] = v
+			}
+		}
+	}
+	for i, c := range o.configs {
+		m, err := configSource(c)
+		if err != nil {
+			return nil, fmt.Errorf("wandb: init: config #%d: %w", i+1, err)
+		}
+		m = runconfig.Filter(m, o.include, o.exclude)
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func configSource(c any) (map[string]any, error) {
+	switch t := c.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case map[string]any:
+		return t, nil
+	case *flag.FlagSet:
+		return runconfig.FromFlagSet(t), nil
+	case string:
+		return runconfig.FromYAMLFile(t)
+	}
+	return runconfig.FromStruct(c)
+}
+
+// start creates the run directory and the run log and starts the engine.
+func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) error {
+	s := r.settings
+	root := r.root
+	// A previous run of this directory that never finished is reported, and
+	// is what resume "auto" picks up.
+	if latest, ok := rundir.Latest(root); ok {
+		if st, err := runlog.ReadStatus(latest.LogPath()); err == nil && st.State() == runlog.StateCrashed {
+			if s.Resume == settings.ResumeNone || s.RunID != latest.ID {
+				r.warn("the previous run %s in %s did not finish (crashed); resume it with WithResume(wandb.ResumeAuto) or `wandb sync` it", latest.ID, latest.Dir)
+			}
+		}
+	}
+	r.id = s.RunID
+	if s.Resume == settings.ResumeAuto && r.id == "" {
+		if id, ok := rundir.ReadResume(root); ok {
+			r.id = id
+		}
+	}
+	if r.id == "" {
+		r.id = newRunID()
+	}
+
+	var prev *runlog.Info
+	if s.RunID != "" || s.Resume == settings.ResumeAuto {
+		runs, err := rundir.FindID(root, r.id)
+		if err != nil {
+			return wrap("init", err)
+		}
+		if len(runs) > 0 {
+			last := runs[len(runs)-1]
+			info, err := runlog.Replay(last.LogPath(), nil)
+			if err != nil {
+				return wrap("init: reading the earlier run", err)
+			}
+			if info.State() == runlog.StateRunning {
+				return fmt.Errorf("wandb: init: run %s is still running in another process (%s): %w", r.id, last.Dir, ErrInvalidSetting)
+			}
+			prev = info
+		}
+	}
+	switch s.Resume {
+	case settings.ResumeMust:
+		if prev == nil {
+			return fmt.Errorf("wandb: init: resume \"must\" is not a valid option for run %s, which has not been initialized: %w", r.id, ErrRunNotFound)
+		}
+	case settings.ResumeNever:
+		if prev != nil {
+			return fmt.Errorf("wandb: init: resume \"never\" is not a valid option for run %s, which already exists: %w", r.id, ErrRunExists)
+		}
+	case settings.ResumeNone:
+		prev = nil // the run starts over
+	}
+
+	if prev != nil {
+		r.resumed = true
+		if prev.Rows > 0 {
+			r.startingStep = prev.LastStep + 1
+		}
+		if s.Sources["run_tags"] != settings.SourceInit && len(r.tags) == 0 {
+			r.tags = prev.Tags
+		}
+		if r.notes == "" {
+			r.notes = prev.Notes
+		}
+		if r.name == "" {
+			r.name = prev.Name
+		}
+		if r.group == "" {
+			r.group = prev.Group
+		}
+		if r.jobType == "" {
+			r.jobType = prev.JobType
+		}
+		for k, v := range prev.Config {
+			if _, ok := cfg[k]; !ok {
+				cfg[k] = v
+			}
+		}
+	}
+	if r.name == "" {
+		r.name = generateName()
+	}
+
+	dir, err := rundir.Create(root, r.id, r.mode != ModeOnline, r.startTime)
+	if err != nil {
+		return wrap("init", err)
+	}
+	r.dir = dir
+	lw, err := runlog.Create(dir.LogPath(), runlog.Options{FsyncInterval: s.FsyncInterval})
+	if err != nil {
+		return wrap("init", err)
+	}
+	r.log = lw
+	var runtimeOffset time.Duration
+	if prev != nil {
+		runtimeOffset = time.Duration(prev.LastRuntime * float64(time.Second))
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	r.handler = runstate.NewHandler(runstate.Options{
+		StartTime:     r.startTime,
+		StartingStep:  r.startingStep,
+		RuntimeOffset: runtimeOffset,
+		Now:           now,
+		FilesDir:      dir.FilesPath(),
+		Strict:        o.strictSteps,
+		Warn:          func(msg string) { r.warn("%s", msg) },
+		Emit:          lw.Append,
+	})
+	r.summary = &Summary{run: r, view: r.handler.Summary()}
+	r.config = &Config{run: r, c: runconfig.New(), allowValChange: s.AllowValChange}
+	if _, err := r.config.c.Update(cfg, true); err != nil {
+		lw.Close(ctx)
+		return wrap("init: config", err)
+	}
+	if s.SaveCode {
+		if rel, err := saveCode(dir.FilesPath(), o); err != nil {
+			r.warn("save_code: %v", err)
+		} else {
+			_ = r.config.c.SetPath([]string{"_wandb", "code_path"}, rel, true)
+		}
+	}
+
+	h := r.handler
+	h.Emit(&recordpb.Record{RecordType: &recordpb.Record_Header{Header: &recordpb.HeaderRecord{
+		VersionInfo: &recordpb.VersionInfo{Producer: "gowandb " + Version, MinConsumer: "gowandb 0.1.0"},
+	}}})
+	r.mu.Lock()
+	h.Emit(&recordpb.Record{RecordType: &recordpb.Record_Run{Run: r.runRecordLocked(true)}})
+	r.mu.Unlock()
+	if prev != nil && len(prev.Summary) > 0 {
+		if err := r.summary.view.Restore(prev.Summary); err != nil {
+			r.warn("resume: part of the earlier summary could not be restored: %v", err)
+		}
+	}
+	if err := r.writeConfigFile(); err != nil {
+		r.warn("%v", err)
+	}
+	if err := rundir.SetLatest(root, dir.Dir); err != nil {
+		r.warn("%v", err)
+	}
+	if s.Resume == settings.ResumeAuto {
+		if err := rundir.WriteResume(root, r.id); err != nil {
+			r.warn("%v", err)
+		}
+	}
+	if s.Console != settings.ConsoleOff {
+		c, err := console.Capture(console.Options{
+			Stdout: true, Stderr: true,
+			File: filepath.Join(dir.FilesPath(), "output.log"),
+			Sink: func(l console.Line) {
+				t := recordpb.OutputRawRecord_STDOUT
+				if l.Stream == "stderr" {
+					t = recordpb.OutputRawRecord_STDERR
+				}
+				h.Emit(&recordpb.Record{RecordType: &recordpb.Record_OutputRaw{OutputRaw: &recordpb.OutputRawRecord{OutputType: t, Line: l.Text + "\n"}}})
+			},
+		})
+		if err != nil {
+			r.warn("console capture is off: %v", err)
+		} else {
+			r.capture = c
+		}
+	}
+	r.bg.Add(1)
+	go r.collectMetadata(context.WithoutCancel(ctx))
+	if o.signals == nil || *o.signals {
+		installSignalHandler()
+	}
+	return nil
+}
+
+// collectMetadata writes files/wandb-metadata.json and its record in the
+// background, so Init does not wait for git or GPU probes.
+func (r *Run) collectMetadata(ctx context.Context) {
+	defer r.bg.Done()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	m, err := sysinfo.Collect(ctx, sysinfo.Options{DisableGit: r.settings.DisableGit})
+	if err != nil {
+		r.warn("metadata: %v", err)
+		return
+	}
+	m.StartedAt = r.startTime.UTC().Format(time.RFC3339Nano)
+	if err := m.WriteFile(filepath.Join(r.dir.FilesPath(), "wandb-metadata.json")); err != nil {
+		r.warn("metadata: %v", err)
+		return
+	}
+	js, err := m.JSON()
+	if err != nil {
+		return
+	}
+	if r.finished.Load() {
+		return
+	}
+	r.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Environment{Environment: &recordpb.EnvironmentRecord{MetadataJson: string(js)}}})
+	r.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Files{Files: &recordpb.FilesRecord{Files: []*recordpb.FilesItem{
+		{Path: "wandb-metadata.json", Policy: recordpb.FilesItem_NOW, Type: recordpb.FilesItem_WANDB},
+	}}}})
+}
+
+// writeFiles brings config.yaml and wandb-summary.json up to date.
+func (r *Run) writeFiles() error {
+	var errs []error
+	if r.configDirty.Swap(false) {
+		errs = append(errs, r.writeConfigFile())
+	}
+	errs = append(errs, writeFileAtomic(filepath.Join(r.dir.FilesPath(), "wandb-summary.json"), r.summary.view.JSON()))
+	return errors.Join(errs...)
+}
+
+func (r *Run) writeConfigFile() error {
+	return runconfig.WriteYAMLFile(filepath.Join(r.dir.FilesPath(), "config.yaml"), r.config.c.Map())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("wandb: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("wandb: %w", err)
+	}
+	return nil
+}
+
+// newRunID returns 8 characters from [a-z0-9] (W&B's run id form).
+func newRunID() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// defaultProject is the git repository's name, else "uncategorized".
+func defaultProject() string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "uncategorized"
+	}
+	if root, ok := sysinfo.FindGitRoot(cwd); ok {
+		name := filepath.Base(root)
+		if rel, err := filepath.Rel(root, cwd); err == nil && rel != "." {
+			name += "-" + strings.ReplaceAll(filepath.ToSlash(rel), "/", "_")
+		}
+		if settingsValidProject(name) {
+			return name
+		}
+	}
+	return "uncategorized"
+}
+
+func settingsValidProject(p string) bool {
+	return len(p) <= 128 && !strings.ContainsAny(p, `/\#?%:`)
+}
+
+// saveCode copies the source file that called Init into files/code/.
+func saveCode(filesDir string, o *initOptions) (string, error) {
+	file := ""
+	for skip := 2; skip < 8; skip++ {
+		_, f, _, ok := runtime.Caller(skip)
+		if !ok {
+			break
+		}
+		if !strings.HasSuffix(f, "/init.go") || !strings.Contains(f, "gowandb") {
+			file = f
+			break
+		}
+	}
+	if file == "" {
+		return "", errors.New("the calling source file is unknown")
+	}
+	src, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("the source file %s is not readable (built with -trimpath?): %w", file, err)
+	}
+	defer src.Close()
+	rel := filepath.Base(file)
+	if cwd, err := os.Getwd(); err == nil {
+		if r, err := filepath.Rel(cwd, file); err == nil && !strings.HasPrefix(r, "..") {
+			rel = r
+		}
+	}
+	target := filepath.Join(filesDir, "code", rel)
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return "", err
+	}
+	dst, err := os.Create(target)
+	if err != nil {
+		return "", err
+	}
+	defer dst.Close()
+	if _, err := io.Copy(dst, src); err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(filepath.Join("code", rel)), nil
+}
+
+// startDisabled returns a no-op run: every call works, nothing is written.
+func startDisabled(r *Run, cfg map[string]any, o *initOptions) (*Run, error) {
+	r.disabled = true
+	r.mode = ModeDisabled
+	r.id = newRunID()
+	r.name = "dummy-" + r.id
+	r.entity = "dummy"
+	if r.project == "uncategorized" {
+		r.project = "dummy"
+	}
+	r.dir = rundir.Run{Dir: os.TempDir(), ID: r.id}
+	r.handler = runstate.NewHandler(runstate.Options{StartTime: r.startTime})
+	r.summary = &Summary{run: r, view: r.handler.Summary()}
+	r.config = &Config{run: r, c: runconfig.New(), allowValChange: r.settings.AllowValChange}
+	if _, err := r.config.c.Update(cfg, true); err != nil {
+		return nil, wrap("init: config", err)
+	}
+	register(r, o.reinit)
+	return r, nil
+}
