@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gowandb/wandb/core/console"
@@ -315,7 +316,17 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 		return wrap("init", err)
 	}
 	r.dir = dir
-	lw, err := runlog.Create(dir.LogPath(), runlog.Options{FsyncInterval: s.FsyncInterval})
+	// The run log's writer goroutine pulls the handler's queue, so that
+	// encoding runs there and not in Log's caller.
+	var hp atomic.Pointer[runstate.Handler]
+	lw, err := runlog.Create(dir.LogPath(), runlog.Options{
+		FsyncInterval: s.FsyncInterval,
+		Pull: func() {
+			if h := hp.Load(); h != nil {
+				h.Drain()
+			}
+		},
+	})
 	if err != nil {
 		return wrap("init", err)
 	}
@@ -337,7 +348,9 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 		Strict:        o.strictSteps,
 		Warn:          func(msg string) { r.warn("%s", msg) },
 		Emit:          lw.Append,
+		Kick:          lw.Kick,
 	})
+	hp.Store(r.handler)
 	r.summary = &Summary{run: r, view: r.handler.Summary()}
 	r.config = &Config{run: r, c: runconfig.New(), allowValChange: s.AllowValChange}
 	if _, err := r.config.c.Update(cfg, true); err != nil {

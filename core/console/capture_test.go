@@ -27,6 +27,15 @@ const helperStamp = "2026-01-02T03:04:05.123456"
 
 var longLine = strings.Repeat("x", 5000)
 
+// bulk is more than a pipe holds (64 KiB on Linux), to make writers block.
+var bulk = func() []string {
+	lines := make([]string, 10000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("bulk %05d", i)
+	}
+	return lines
+}()
+
 // TestHelperProcess is the child: it captures, writes, stops and exits. It
 // reports failures on its restored stderr with exit status 3.
 func TestHelperProcess(t *testing.T) {
@@ -79,6 +88,7 @@ func helperBasic(log string, fail func(string, ...any)) {
 		fail("sh: %v", err)
 	}
 	fmt.Println(longLine)
+	fmt.Print(strings.Join(bulk, "\n") + "\n")
 	fmt.Print("partial")
 
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -198,7 +208,7 @@ func TestCaptureCopiesToTerminalAndLog(t *testing.T) {
 
 	// The original descriptors got every byte, unchanged.
 	wantStdout := "hello stdout\nprogress 10%\rprogress 50%\rprogress 100%\ncrlf line\r\nchild\n" +
-		longLine + "\npartial after stop\nsecond capture\n"
+		longLine + "\n" + strings.Join(bulk, "\n") + "\npartial after stop\nsecond capture\n"
 	if r.stdout != wantStdout {
 		t.Errorf("child stdout:\n%q\nwant\n%q", r.stdout, wantStdout)
 	}
@@ -215,9 +225,11 @@ func TestCaptureCopiesToTerminalAndLog(t *testing.T) {
 		helperStamp + " child\n",
 		helperStamp + " " + longLine[:MaxLineBytes] + "\n",
 		helperStamp + " " + longLine[MaxLineBytes:] + "\n",
-		helperStamp + " partial\n",
-		helperStamp + " second capture\n",
 	}
+	for _, l := range bulk {
+		wantOut = append(wantOut, helperStamp+" "+l+"\n")
+	}
+	wantOut = append(wantOut, helperStamp+" partial\n", helperStamp+" second capture\n")
 	wantErr := []string{
 		"ERROR " + helperStamp + " to stderr\n",
 		"ERROR " + helperStamp + " child-err\n",

@@ -1,6 +1,9 @@
 // Package console captures a program's standard output and error into a
-// run's files/output.log (W&B's console="redirect" setting, which the Python
-// SDK also calls "wrap" on some platforms; see wandb-behaviour.md §1.7, §7.3).
+// run's files/output.log: W&B's console setting (wandb-behaviour.md §1.1,
+// §1.7, §7.3). Python's "wrap" patches the sys.stdout/sys.stderr objects and
+// "redirect" the file descriptors; a Go program has no stream objects to
+// patch that would see all of its output, so this package implements the
+// descriptor redirect and serves both.
 //
 // Capture replaces file descriptors 1 and 2 with pipes (dup2), so output of
 // any origin is captured: fmt and os.Stdout, the log package, cgo code and
@@ -110,6 +113,7 @@ func FormatLine(l Line) string {
 type splitter struct {
 	now  func() time.Time
 	emit func(text []byte, t time.Time)
+	max  int // line length limit; 0 means MaxLineBytes
 
 	buf     []byte    // the pending line
 	cr      bool      // a "\r" was seen: the next text replaces buf
@@ -155,9 +159,13 @@ func (s *splitter) text(p []byte) {
 		s.start = s.now()
 	}
 	s.buf = append(s.buf, p...)
+	limit := s.max
+	if limit <= 0 {
+		limit = MaxLineBytes
+	}
 	off := 0
-	for len(s.buf)-off > MaxLineBytes {
-		cut := runeCut(s.buf[off:], MaxLineBytes)
+	for len(s.buf)-off > limit {
+		cut := runeCut(s.buf[off:], limit)
 		s.emit(s.buf[off:off+cut], s.start)
 		off += cut
 		s.start = s.now()

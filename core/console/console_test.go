@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +29,11 @@ func TestFormatLine(t *testing.T) {
 }
 
 // split feeds chunks to a splitter and returns its lines, flushed.
-func split(chunks ...string) []string {
+func split(chunks ...string) []string { return splitMax(0, chunks...) }
+
+func splitMax(limit int, chunks ...string) []string {
 	lines := []string{}
-	s := splitter{now: time.Now, emit: func(text []byte, _ time.Time) { lines = append(lines, string(text)) }}
+	s := splitter{max: limit, now: time.Now, emit: func(text []byte, _ time.Time) { lines = append(lines, string(text)) }}
 	for _, c := range chunks {
 		s.write([]byte(c))
 	}
@@ -86,25 +87,25 @@ func TestSplitterTimestamps(t *testing.T) {
 }
 
 func FuzzSplitter(f *testing.F) {
-	f.Add([]byte("a\r\nb\rc\n"), 3)
-	f.Add(bytes.Repeat([]byte("€"), 2000), 7)
-	f.Fuzz(func(t *testing.T, data []byte, chunk int) {
-		if chunk <= 0 {
-			chunk = 1
-		}
+	// Lines are limited to 8 bytes here, to reach the splitting with short inputs.
+	const limit = 8
+	f.Add([]byte("a\r\nb\rc\n"), uint8(3))
+	f.Add([]byte("0123456€89\r€€€€\n"), uint8(7))
+	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
+		chunk := max(int(size), 1)
 		var chunks []string
 		for p := data; len(p) > 0; {
 			n := min(chunk, len(p))
 			chunks = append(chunks, string(p[:n]))
 			p = p[n:]
 		}
-		whole := split(string(data))
-		pieces := split(chunks...)
+		whole := splitMax(limit, string(data))
+		pieces := splitMax(limit, chunks...)
 		if strings.Join(whole, "\n") != strings.Join(pieces, "\n") {
 			t.Fatalf("chunking changes lines: %q vs %q", whole, pieces)
 		}
 		for _, l := range whole {
-			if len(l) > MaxLineBytes || strings.ContainsAny(l, "\r\n") {
+			if len(l) > limit || strings.ContainsAny(l, "\r\n") {
 				t.Fatalf("bad line %q", l)
 			}
 			if utf8.Valid(data) && !utf8.ValidString(l) {

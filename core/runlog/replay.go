@@ -247,9 +247,9 @@ func historyRow(h *recordpb.HistoryRecord) Row {
 	}
 	for _, it := range h.Item {
 		p := itemPath(it.Key, it.NestedKey)
-		row.Items = append(row.Items, Item{Path: p, ValueJSON: it.ValueJson})
+		row.Items = append(row.Items, Item{Path: p, ValueJSON: record.ItemJSON(it)})
 		if len(p) == 1 && p[0] == "_step" {
-			if v, err := runstate.DecodeJSON([]byte(it.ValueJson)); err == nil {
+			if v, err := runstate.DecodeJSON([]byte(row.Items[len(row.Items)-1].ValueJSON)); err == nil {
 				if f, ok := toFloat(v); ok {
 					row.Step = int64(f)
 				}

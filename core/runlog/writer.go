@@ -14,7 +14,6 @@ package runlog
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -48,6 +47,10 @@ type Options struct {
 	FsyncInterval time.Duration
 	// MaxBuffered bounds the bytes waiting in memory (default 64 MiB).
 	MaxBuffered int
+	// Pull, when set, is called by the writer goroutine before each write,
+	// so that an upstream stage (the run's handler) can encode its queued
+	// records on this goroutine and Append them.
+	Pull func()
 }
 
 // Writer appends records to a run log. Append is safe for concurrent use.
@@ -57,10 +60,10 @@ type Writer struct {
 	opts Options
 
 	mu      sync.Mutex
-	room    *sync.Cond // signalled when the batch drains
-	pend    []byte     // length-prefixed record payloads
-	spare   []byte
+	room    *sync.Cond  // signalled when the buffer drains
+	wal     *wal.Writer // frames records into memory; written by the loop
 	kicked  bool
+	pulling bool // the writer goroutine is in Pull
 	closed  bool
 	err     error
 	records int64
@@ -70,7 +73,7 @@ type Writer struct {
 	done    chan struct{}
 
 	// owned by the loop goroutine
-	wal      *wal.Writer
+	spare    []byte // the buffer last written, reused
 	unsynced bool
 	lastSync time.Time
 }
@@ -98,7 +101,6 @@ func Create(path string, opts Options) (*Writer, error) {
 	}
 	w := &Writer{
 		f: f, path: path, opts: opts,
-		pend:    make([]byte, 0, 256<<10),
 		spare:   make([]byte, 0, 256<<10),
 		kick:    make(chan struct{}, 1),
 		flushCh: make(chan chan error),
@@ -118,17 +120,18 @@ func (w *Writer) Path() string { return w.path }
 // unless MaxBuffered bytes are already waiting.
 func (w *Writer) Append(b []byte) {
 	w.mu.Lock()
-	for len(w.pend) >= w.opts.MaxBuffered && !w.closed && w.err == nil {
+	// Append may run on the writer goroutine itself (Pull), which must not
+	// wait for room only it can make.
+	for w.wal.Buffered() >= w.opts.MaxBuffered && !w.closed && w.err == nil && !w.pulling {
 		w.room.Wait()
 	}
 	if w.closed {
 		w.mu.Unlock()
 		return
 	}
-	w.pend = binary.AppendUvarint(w.pend, uint64(len(b)))
-	w.pend = append(w.pend, b...)
+	w.wal.Append(b)
 	w.records++
-	if len(w.pend) >= kickThreshold && !w.kicked {
+	if w.wal.Buffered() >= kickThreshold && !w.kicked {
 		w.kicked = true
 		select {
 		case w.kick <- struct{}{}:
@@ -136,6 +139,15 @@ func (w *Writer) Append(b []byte) {
 		}
 	}
 	w.mu.Unlock()
+}
+
+// Kick wakes the writer goroutine early (an upstream queue is filling up).
+// It never blocks.
+func (w *Writer) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Records counts records appended.
@@ -236,27 +248,41 @@ func (w *Writer) loop() {
 	}
 }
 
-// drain frames everything appended so far and writes it to the file.
+// drain writes everything appended so far to the file.
 func (w *Writer) drain() error {
+	if w.opts.Pull != nil {
+		w.mu.Lock()
+		w.pulling = true
+		w.mu.Unlock()
+		w.opts.Pull()
+		w.mu.Lock()
+		w.pulling = false
+		w.mu.Unlock()
+	}
 	w.mu.Lock()
-	batch := w.pend
-	w.pend = w.spare[:0]
+	buf := w.wal.Swap(w.spare)
 	w.kicked = false
 	w.room.Broadcast()
 	w.mu.Unlock()
-	for len(batch) > 0 {
-		n, k := binary.Uvarint(batch)
-		w.wal.Append(batch[k : k+int(n)])
-		batch = batch[k+int(n):]
-	}
-	w.mu.Lock()
-	w.spare = batch[:0]
-	w.mu.Unlock()
-	if w.wal.Buffered() == 0 {
+	if len(buf) == 0 {
+		w.spare = buf
 		return nil
 	}
 	w.unsynced = true
-	return w.wal.Flush()
+	n, err := w.f.Write(buf)
+	if err != nil {
+		// Keep the bytes that did not reach the file in front of the
+		// buffer, so a later drain retries them in order.
+		rest := append([]byte(nil), buf[n:]...)
+		w.mu.Lock()
+		pending := w.wal.Swap(nil)
+		w.wal.Swap(append(rest, pending...))
+		w.mu.Unlock()
+		w.spare = nil
+		return fmt.Errorf("runlog: write: %w", err)
+	}
+	w.spare = buf[:0]
+	return nil
 }
 
 func (w *Writer) sync() error {

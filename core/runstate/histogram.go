@@ -3,6 +3,7 @@ package runstate
 import (
 	"errors"
 	"fmt"
+	"github.com/gowandb/wandb/core/wjson"
 	"math"
 	"strconv"
 )
@@ -83,7 +84,7 @@ func (h *Histogram) WandbJSON() ([]byte, error) {
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 			b = strconv.AppendInt(b, int64(v), 10)
 		} else {
-			b = AppendFloat(b, v)
+			b = wjson.AppendFloat(b, v)
 		}
 	}
 	b = append(b, `],"bins":[`...)
@@ -91,7 +92,7 @@ func (h *Histogram) WandbJSON() ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendFloat(b, v)
+		b = wjson.AppendFloat(b, v)
 	}
 	return append(b, "]}"...), nil
 }

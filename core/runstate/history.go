@@ -19,7 +19,7 @@ import (
 var ErrStepNotMonotonic = errors.New("step is lower than the current step; steps must increase monotonically")
 
 // Emitter receives encoded records (recordpb.Record bytes) in order. It is
-// called with the handler's lock held and must copy b before returning.
+// called from Drain, never concurrently, and must copy b before returning.
 type Emitter func(b []byte)
 
 // Options configure a Handler.
@@ -42,24 +42,35 @@ type Options struct {
 	Emit Emitter
 	// OnFiles is called with files (relative to FilesDir) written by media.
 	OnFiles func(paths []string)
+	// Kick asks the consumer to call Drain soon (the queue is filling up).
+	// It must not block.
+	Kick func()
 }
 
 // Handler applies W&B's log, summary and define_metric rules and emits
 // records. It is safe for concurrent use.
 type Handler struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the fields up to closed
+	room    *sync.Cond
 	opts    Options
 	now     func() time.Time
 	step    int64
 	num     int64
 	pending row
-	summary *Summary
+	q       queue
+	kicked  bool
 	metrics *Metrics
+	// lastStep holds the last value of each step metric, for step_sync.
+	lastStep map[string]Value
+	dropped  int64
+	rows     int64
+	closed   bool
+
+	// drain.mu guards the fields below (the Drain stage).
+	drain   drainState
+	summary *Summary
 	enc     record.HistoryEncoder
 	vbuf    []byte
-	dropped int64
-	rows    int64
-	closed  bool
 }
 
 // NewHandler returns a handler starting at opts.StartingStep.
@@ -71,8 +82,10 @@ func NewHandler(opts Options) *Handler {
 	if h.opts.Emit == nil {
 		h.opts.Emit = func([]byte) {}
 	}
+	h.room = sync.NewCond(&h.mu)
 	h.summary = newSummary()
 	h.metrics = newMetrics()
+	h.lastStep = map[string]Value{}
 	h.pending.index = map[string]int{}
 	return h
 }
@@ -158,6 +171,7 @@ func (h *Handler) Log(data map[string]any, o LogOptions) error {
 	if h.closed {
 		return errClosed
 	}
+	h.waitRoomLocked()
 	if o.HasStep {
 		switch {
 		case o.Step < h.step:
@@ -329,7 +343,7 @@ func (h *Handler) emitLocked(r *recordpb.Record) {
 		// Records built here always marshal; a failure is a programming error.
 		panic(err)
 	}
-	h.opts.Emit(b)
+	h.queueRawLocked(b)
 }
 
 // Emit numbers and emits a record built by the caller (run, config, files…)
@@ -361,15 +375,8 @@ func (h *Handler) flushLocked(advance bool) {
 		item{key: "_runtime", val: Value{Kind: KindFloat, F: runtime.Seconds()}},
 		item{key: "_step", val: Value{Kind: KindInt, I: h.step}},
 	)
-	h.enc.Reset()
-	for i := range h.pending.items {
-		it := &h.pending.items[i]
-		h.vbuf = it.val.AppendJSON(h.vbuf[:0])
-		h.enc.AddItem(it.key, it.path, h.vbuf)
-		h.summary.observe(it)
-	}
 	h.num++
-	h.opts.Emit(h.enc.Finish(h.num, h.step))
+	h.queueRowLocked(h.num, h.step)
 	h.rows++
 	h.pending.reset()
 	h.step++
@@ -424,11 +431,23 @@ func (h *Handler) Close(final ...*recordpb.Record) {
 		return
 	}
 	h.flushLocked(false)
-	h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: h.summary.recordLocked(h.metrics)}})
+	h.num++
+	num := h.num
+	h.queueFuncLocked(func(s *Summary) []byte {
+		h.mu.Lock()
+		rec := s.recordLocked(h.metrics)
+		h.mu.Unlock()
+		b, err := record.Marshal(&recordpb.Record{Num: num, RecordType: &recordpb.Record_Summary{Summary: rec}})
+		if err != nil {
+			panic(err)
+		}
+		return b
+	})
 	for _, r := range final {
 		h.emitLocked(r)
 	}
 	h.closed = true
+	h.room.Broadcast()
 }
 
 // Do runs fn with the handler locked, for callers that must read or emit

@@ -43,10 +43,16 @@ func newHarness(t *testing.T, mod ...func(*Options)) *harness {
 	return hs
 }
 
+// records drains the handler and returns every record emitted so far.
+func (hs *harness) records() []*recordpb.Record {
+	hs.h.Drain()
+	return hs.recs
+}
+
 // rows returns the history rows emitted, as step → flat key → JSON.
 func (hs *harness) rows() []map[string]string {
 	var out []map[string]string
-	for _, r := range hs.recs {
+	for _, r := range hs.records() {
 		h := r.GetHistory()
 		if h == nil {
 			continue
@@ -57,7 +63,7 @@ func (hs *harness) rows() []map[string]string {
 			if len(it.NestedKey) > 0 {
 				k = strings.Join(it.NestedKey, ".")
 			}
-			m[k] = it.ValueJson
+			m[k] = record.ItemJSON(it)
 		}
 		if got, want := h.GetStep().GetNum(), m["_step"]; want != itoa(got) {
 			hs.t.Fatalf("record step %d but _step %s", got, want)
@@ -221,7 +227,7 @@ func TestCloseFlushesPendingRow(t *testing.T) {
 	}
 	hs.h.Close() // idempotent
 	n := 0
-	for _, r := range hs.recs {
+	for _, r := range hs.records() {
 		if r.GetSummary() != nil {
 			n++
 		}

@@ -65,10 +65,13 @@ type Metrics struct {
 	globs   []*metric
 	// cache maps a leaf's pathKey to its metric (nil: none) for rows.
 	cache map[string]*metric
+	// stepKeys are the pathKeys of step metrics, whose last values the
+	// handler keeps for step_sync.
+	stepKeys map[string]bool
 }
 
 func newMetrics() *Metrics {
-	return &Metrics{defined: map[string]*metric{}, cache: map[string]*metric{}}
+	return &Metrics{defined: map[string]*metric{}, cache: map[string]*metric{}, stepKeys: map[string]bool{}}
 }
 
 func (ms *Metrics) active() bool { return len(ms.defined) > 0 || len(ms.globs) > 0 }
@@ -216,6 +219,9 @@ func (h *Handler) DefineMetric(d MetricDef) error {
 		ms.defined[d.Name] = m
 	}
 	clear(ms.cache)
+	if m.stepPathKey != "" {
+		ms.stepKeys[m.stepPathKey] = true
+	}
 	h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Metric{Metric: m.record(true, false)}})
 	if d.StepMetric != "" && ms.defined[d.StepMetric] == nil {
 		sm, _ := parseMetric(MetricDef{Name: d.StepMetric})
@@ -252,6 +258,11 @@ func (m *metric) record(defined, expanded bool) *recordpb.MetricRecord {
 func (ms *Metrics) applyLocked(h *Handler) {
 	n := len(h.pending.items)
 	for i := 0; i < n; i++ {
+		if pk := h.pending.items[i].pathKey(); ms.stepKeys[pk] {
+			h.lastStep[pk] = h.pending.items[i].val
+		}
+	}
+	for i := 0; i < n; i++ {
 		it := &h.pending.items[i]
 		pk := it.pathKey()
 		m, seen := ms.cache[pk]
@@ -284,8 +295,8 @@ func (ms *Metrics) applyLocked(h *Handler) {
 		if h.pending.has(m.stepPathKey) {
 			continue
 		}
-		if e := h.summary.entries[m.stepPathKey]; e != nil && e.hasLast {
-			h.pending.items = append(h.pending.items, item{key: m.stepKey, path: m.stepPath, val: e.last})
+		if v, ok := h.lastStep[m.stepPathKey]; ok {
+			h.pending.items = append(h.pending.items, item{key: m.stepKey, path: m.stepPath, val: v})
 		}
 	}
 }

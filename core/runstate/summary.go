@@ -3,11 +3,13 @@ package runstate
 import (
 	"errors"
 	"fmt"
+	"github.com/gowandb/wandb/core/wjson"
 	"math"
 	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/gowandb/wandb/core/record"
 	"github.com/gowandb/wandb/core/record/recordpb"
 )
 
@@ -93,7 +95,7 @@ func (s *Summary) valueFor(e *sumEntry, m *metric) (Value, bool) {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		b = AppendString(b, name)
+		b = wjson.AppendString(b, name)
 		b = append(b, ':')
 		b = v.AppendJSON(b)
 	}
@@ -158,7 +160,7 @@ func (n *node) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = AppendString(b, k)
+		b = wjson.AppendString(b, k)
 		b = append(b, ':')
 		b = n.children[k].appendJSON(b)
 	}
@@ -208,11 +210,23 @@ func (s *Summary) recordLocked(ms *Metrics) *recordpb.SummaryRecord {
 // SummaryView is the summary API of a run.
 type SummaryView struct{ h *Handler }
 
+// read drains the queue, so that every row logged before the call is in
+// the summary, and runs fn with the summary locked.
+func (v *SummaryView) read(fn func(s *Summary, ms *Metrics)) {
+	h := v.h
+	h.drain.mu.Lock()
+	defer h.drain.mu.Unlock()
+	h.drainLocked()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fn(h.summary, h.metrics)
+}
+
 // JSON returns the whole summary as one JSON object (wandb-summary.json).
 func (v *SummaryView) JSON() []byte {
-	v.h.mu.Lock()
-	defer v.h.mu.Unlock()
-	return v.h.summary.treeLocked(v.h.metrics).appendJSON(nil)
+	var b []byte
+	v.read(func(s *Summary, ms *Metrics) { b = s.treeLocked(ms).appendJSON(nil) })
+	return b
 }
 
 // Map returns the whole summary as a nested map.
@@ -246,11 +260,11 @@ func (v *SummaryView) Keys() []string {
 // updated by log. Nested maps set their leaves.
 func (v *SummaryView) Update(values map[string]any) error {
 	h := v.h
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return errClosed
+	type set struct {
+		key    string
+		leaves []item
 	}
+	var sets []set
 	rec := &recordpb.SummaryRecord{}
 	var errs []error
 	for k, x := range values {
@@ -263,13 +277,7 @@ func (v *SummaryView) Update(values map[string]any) error {
 			errs = append(errs, err)
 			continue
 		}
-		// Replacing a key replaces its whole subtree.
-		h.summary.removeTopLocked(k)
-		for _, it := range leaves {
-			e := h.summary.entry(&it)
-			e.explicit, e.explicitVal = true, it.val
-		}
-		var top Value
+		top := leaves[0].val
 		if m, ok := x.(map[string]any); ok {
 			b, err := appendAny(nil, k, reflect.ValueOf(m), 0)
 			if err != nil {
@@ -277,14 +285,30 @@ func (v *SummaryView) Update(values map[string]any) error {
 				continue
 			}
 			top = Value{Kind: KindJSON, Str: string(b)}
-		} else {
-			top = leaves[0].val
 		}
+		sets = append(sets, set{k, leaves})
 		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: top.JSON()})
 	}
 	if len(rec.Update) > 0 {
 		slices.SortFunc(rec.Update, func(a, b *recordpb.SummaryItem) int { return strings.Compare(a.Key, b.Key) })
-		h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: rec}})
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.closed {
+			return errClosed
+		}
+		h.num++
+		b := mustMarshal(&recordpb.Record{Num: h.num, RecordType: &recordpb.Record_Summary{Summary: rec}})
+		h.queueFuncLocked(func(s *Summary) []byte {
+			for _, st := range sets {
+				// Replacing a key replaces its whole subtree.
+				s.removeTopLocked(st.key)
+				for i := range st.leaves {
+					e := s.entry(&st.leaves[i])
+					e.explicit, e.explicitVal = true, st.leaves[i].val
+				}
+			}
+			return b
+		})
 	}
 	return errors.Join(errs...)
 }
@@ -297,16 +321,30 @@ func (v *SummaryView) Set(key string, value any) error {
 // Delete removes a top-level key from the summary. A later log of the key
 // adds it again.
 func (v *SummaryView) Delete(key string) error {
+	found := false
+	v.read(func(s *Summary, _ *Metrics) {
+		for _, e := range s.entries {
+			if e.key == key {
+				found = true
+				return
+			}
+		}
+	})
+	if !found {
+		return fmt.Errorf("summary key %q: %w", key, ErrNoSuchKey)
+	}
 	h := v.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return errClosed
 	}
-	if !h.summary.removeTopLocked(key) {
-		return fmt.Errorf("summary key %q: %w", key, ErrNoSuchKey)
-	}
-	h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: &recordpb.SummaryRecord{Remove: []*recordpb.SummaryItem{{Key: key}}}}})
+	h.num++
+	b := mustMarshal(&recordpb.Record{Num: h.num, RecordType: &recordpb.Record_Summary{Summary: &recordpb.SummaryRecord{Remove: []*recordpb.SummaryItem{{Key: key}}}}})
+	h.queueFuncLocked(func(s *Summary) []byte {
+		s.removeTopLocked(key)
+		return b
+	})
 	return nil
 }
 
@@ -327,9 +365,7 @@ func (s *Summary) removeTopLocked(key string) bool {
 // Restore loads a summary (a resumed run's) as plain last values that log
 // keeps updating.
 func (v *SummaryView) Restore(m map[string]any) error {
-	h := v.h
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	var all []item
 	var errs []error
 	for k, x := range m {
 		leaves, err := leavesOf(k, x)
@@ -337,11 +373,27 @@ func (v *SummaryView) Restore(m map[string]any) error {
 			errs = append(errs, err)
 			continue
 		}
-		for i := range leaves {
-			h.summary.observe(&leaves[i])
-		}
+		all = append(all, leaves...)
 	}
+	h := v.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.queueFuncLocked(func(s *Summary) []byte {
+		for i := range all {
+			s.observe(&all[i])
+		}
+		return nil
+	})
 	return errors.Join(errs...)
+}
+
+func mustMarshal(r *recordpb.Record) []byte {
+	b, err := record.Marshal(r)
+	if err != nil {
+		// Records built here always marshal; a failure is a programming error.
+		panic(err)
+	}
+	return b
 }
 
 // leavesOf converts a value into summary leaves (nested maps split).

@@ -97,7 +97,7 @@ func TestSummaryRules(t *testing.T) {
 			// The final summary record says the same.
 			hs.h.Close()
 			final := map[string]any{}
-			for _, r := range hs.recs {
+			for _, r := range hs.records() {
 				if s := r.GetSummary(); s != nil && len(s.Remove) == 0 {
 					final = map[string]any{}
 					for _, it := range s.Update {
@@ -169,7 +169,7 @@ func TestDefineMetricStepSync(t *testing.T) {
 	}
 	// The glob was expanded for val/loss once, and the step metric defined.
 	var expanded, stepDefined, globRec int
-	for _, r := range hs.recs {
+	for _, r := range hs.records() {
 		m := r.GetMetric()
 		if m == nil {
 			continue

@@ -1,7 +1,6 @@
 package runstate
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/gowandb/wandb/core/wjson"
 )
 
 // Kind is the kind of a converted value.
@@ -88,11 +89,11 @@ func (v Value) AppendJSON(b []byte) []byte {
 	case KindUint:
 		return strconv.AppendUint(b, v.U, 10)
 	case KindFloat:
-		return AppendFloat(b, v.F)
+		return wjson.AppendFloat(b, v.F)
 	case KindFloat32:
-		return appendFloat32(b, v.F)
+		return wjson.AppendFloat32(b, v.F)
 	case KindString:
-		return AppendString(b, v.Str)
+		return wjson.AppendString(b, v.Str)
 	case KindJSON:
 		return append(b, v.Str...)
 	}
@@ -124,110 +125,6 @@ func (v Value) Any() any {
 		return x
 	}
 	return nil
-}
-
-// AppendFloat appends f the way encoding/json does, with W&B's tokens for
-// the values JSON cannot express.
-func AppendFloat(b []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(b, "NaN"...)
-	case math.IsInf(f, 1):
-		return append(b, "Infinity"...)
-	case math.IsInf(f, -1):
-		return append(b, "-Infinity"...)
-	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'f' && !hasDot(b[start:]) {
-		// Keep floats floats on the way back (3.0, not 3), as Python does.
-		b = append(b, ".0"...)
-	}
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-func appendFloat32(b []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return AppendFloat(b, f)
-	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, format, -1, 32)
-	if format == 'f' && !hasDot(b[start:]) {
-		b = append(b, ".0"...)
-	}
-	return b
-}
-
-func hasDot(b []byte) bool {
-	for _, c := range b {
-		if c == '.' {
-			return true
-		}
-	}
-	return false
-}
-
-// AppendString appends s as a JSON string. s must be valid UTF-8.
-func AppendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < 0x80 {
-			continue
-		}
-		if c >= 0x80 {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == '\u2028' || r == '\u2029' {
-				b = append(b, s[start:i]...)
-				b = append(b, `\u202`...)
-				b = append(b, hex[r&0xF])
-				i += size - 1
-				start = i + 1
-			} else {
-				i += size - 1
-			}
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, `\"`...)
-		case '\\':
-			b = append(b, `\\`...)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		default:
-			b = append(b, `\u00`...)
-			b = append(b, hex[c>>4], hex[c&0xF])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // JSONMarshaler is implemented by values that encode themselves for history
@@ -378,9 +275,9 @@ func numberSlice[T number](key string, s []T) (Value, error) {
 		}
 		switch any(x).(type) {
 		case float32:
-			b = appendFloat32(b, float64(x))
+			b = wjson.AppendFloat32(b, float64(x))
 		case float64:
-			b = AppendFloat(b, float64(x))
+			b = wjson.AppendFloat(b, float64(x))
 		default:
 			b = strconv.AppendInt(b, int64(x), 10)
 		}
@@ -409,9 +306,9 @@ func appendAny(b []byte, key string, rv reflect.Value, depth int) ([]byte, error
 			if !utf8.ValidString(t) {
 				return nil, fmt.Errorf("key %q: string is not valid UTF-8: %w", key, ErrInvalidValue)
 			}
-			return AppendString(b, t), nil
+			return wjson.AppendString(b, t), nil
 		case time.Time:
-			return AppendString(b, t.UTC().Format(time.RFC3339Nano)), nil
+			return wjson.AppendString(b, t.UTC().Format(time.RFC3339Nano)), nil
 		case JSONMarshaler:
 			j, err := t.WandbJSON()
 			if err != nil {
@@ -466,7 +363,7 @@ func appendAny(b []byte, key string, rv reflect.Value, depth int) ([]byte, error
 			if !utf8.ValidString(ks) {
 				return nil, fmt.Errorf("key %q: nested key is not valid UTF-8: %w", key, ErrInvalidValue)
 			}
-			b = AppendString(b, ks)
+			b = wjson.AppendString(b, ks)
 			b = append(b, ':')
 			var err error
 			if b, err = appendAny(b, key+"."+ks, rv.MapIndex(k), depth+1); err != nil {
@@ -483,24 +380,29 @@ func appendAny(b []byte, key string, rv reflect.Value, depth int) ([]byte, error
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.AppendUint(b, rv.Uint(), 10), nil
 	case reflect.Float32:
-		return appendFloat32(b, rv.Float()), nil
+		return wjson.AppendFloat32(b, rv.Float()), nil
 	case reflect.Float64:
-		return AppendFloat(b, rv.Float()), nil
+		return wjson.AppendFloat(b, rv.Float()), nil
 	}
 	return nil, fmt.Errorf("key %q: cannot log a value of type %s: %w", key, rv.Type(), ErrUnsupportedType)
 }
 
 // DecodeJSON decodes a JSON document that may contain W&B's NaN, Infinity
-// and -Infinity tokens. Numbers come back as float64, or int64 when they are
-// integers.
-func DecodeJSON(b []byte) (any, error) {
-	var x any
-	d := json.NewDecoder(newTokenFixer(b))
-	d.UseNumber()
-	if err := d.Decode(&x); err != nil {
-		return nil, fmt.Errorf("runstate: decode value: %w", err)
+// and -Infinity tokens (see wjson.Decode).
+func DecodeJSON(b []byte) (any, error) { return wjson.Decode(b) }
+
+// AppendAnyJSON encodes a decoded JSON tree (as DecodeJSON returns it) with
+// sorted keys and W&B's NaN/Infinity tokens.
+func AppendAnyJSON(b []byte, x any) []byte {
+	out, err := appendAny(b, "", reflect.ValueOf(x), 0)
+	if err != nil {
+		return append(b, "null"...)
 	}
-	return fixNumbers(x), nil
+	return out
 }
 
-func reflectValueOf(x any) reflect.Value { return reflect.ValueOf(x) }
+// AppendString appends s as a JSON string (wjson.AppendString).
+func AppendString(b []byte, s string) []byte { return wjson.AppendString(b, s) }
+
+// AppendFloat appends f as W&B's JSON writes it (wjson.AppendFloat).
+func AppendFloat(b []byte, f float64) []byte { return wjson.AppendFloat(b, f) }

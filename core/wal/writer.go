@@ -81,6 +81,17 @@ func (w *Writer) Buffered() int { return len(w.buf) }
 // buffered bytes.
 func (w *Writer) Offset() int64 { return w.off }
 
+// Swap returns the framed bytes buffered so far and continues framing into
+// next (whose contents are discarded; pass the previous result once it has
+// been written, to reuse its memory). The returned bytes must be written, in
+// order, after any returned earlier. It lets a caller frame under a lock and
+// write without it.
+func (w *Writer) Swap(next []byte) []byte {
+	out := w.buf
+	w.buf = next[:0]
+	return out
+}
+
 // Flush hands every buffered byte to the underlying writer.
 func (w *Writer) Flush() error {
 	if len(w.buf) == 0 {

@@ -1624,10 +1624,16 @@ func (x *HistoryRecord) GetXInfo() *RecordInfo {
 }
 
 type HistoryItem struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	NestedKey     []string               `protobuf:"bytes,2,rep,name=nested_key,json=nestedKey,proto3" json:"nested_key,omitempty"`
-	ValueJson     string                 `protobuf:"bytes,16,opt,name=value_json,json=valueJson,proto3" json:"value_json,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Key       string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	NestedKey []string               `protobuf:"bytes,2,rep,name=nested_key,json=nestedKey,proto3" json:"nested_key,omitempty"`
+	ValueJson string                 `protobuf:"bytes,16,opt,name=value_json,json=valueJson,proto3" json:"value_json,omitempty"`
+	// gowandb writes numbers in binary instead of value_json: formatting
+	// them as JSON was measured to cost most of a log call (see
+	// docs/BENCHMARKS.md). Exactly one of value_json and these is set.
+	ValueDouble   *float64 `protobuf:"fixed64,1000,opt,name=value_double,json=valueDouble,proto3,oneof" json:"value_double,omitempty"`
+	ValueInt      *int64   `protobuf:"zigzag64,1001,opt,name=value_int,json=valueInt,proto3,oneof" json:"value_int,omitempty"`
+	ValueFloat    *float32 `protobuf:"fixed32,1002,opt,name=value_float,json=valueFloat,proto3,oneof" json:"value_float,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1681,6 +1687,27 @@ func (x *HistoryItem) GetValueJson() string {
 		return x.ValueJson
 	}
 	return ""
+}
+
+func (x *HistoryItem) GetValueDouble() float64 {
+	if x != nil && x.ValueDouble != nil {
+		return *x.ValueDouble
+	}
+	return 0
+}
+
+func (x *HistoryItem) GetValueInt() int64 {
+	if x != nil && x.ValueInt != nil {
+		return *x.ValueInt
+	}
+	return 0
+}
+
+func (x *HistoryItem) GetValueFloat() float32 {
+	if x != nil && x.ValueFloat != nil {
+		return *x.ValueFloat
+	}
+	return 0
 }
 
 type OutputRecord struct {
@@ -3531,13 +3558,21 @@ const file_record_proto_rawDesc = "" +
 	"\rHistoryRecord\x122\n" +
 	"\x04item\x18\x01 \x03(\v2\x1e.gowandb.record.v1.HistoryItemR\x04item\x122\n" +
 	"\x04step\x18\x02 \x01(\v2\x1e.gowandb.record.v1.HistoryStepR\x04step\x123\n" +
-	"\x05_info\x18\xc8\x01 \x01(\v2\x1d.gowandb.record.v1.RecordInfoR\x04Info\"]\n" +
+	"\x05_info\x18\xc8\x01 \x01(\v2\x1d.gowandb.record.v1.RecordInfoR\x04Info\"\xff\x01\n" +
 	"\vHistoryItem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1d\n" +
 	"\n" +
 	"nested_key\x18\x02 \x03(\tR\tnestedKey\x12\x1d\n" +
 	"\n" +
-	"value_json\x18\x10 \x01(\tR\tvalueJson\"\x84\x02\n" +
+	"value_json\x18\x10 \x01(\tR\tvalueJson\x12'\n" +
+	"\fvalue_double\x18\xe8\a \x01(\x01H\x00R\vvalueDouble\x88\x01\x01\x12!\n" +
+	"\tvalue_int\x18\xe9\a \x01(\x12H\x01R\bvalueInt\x88\x01\x01\x12%\n" +
+	"\vvalue_float\x18\xea\a \x01(\x02H\x02R\n" +
+	"valueFloat\x88\x01\x01B\x0f\n" +
+	"\r_value_doubleB\f\n" +
+	"\n" +
+	"_value_intB\x0e\n" +
+	"\f_value_float\"\x84\x02\n" +
 	"\fOutputRecord\x12K\n" +
 	"\voutput_type\x18\x01 \x01(\x0e2*.gowandb.record.v1.OutputRecord.OutputTypeR\n" +
 	"outputType\x128\n" +
@@ -3891,6 +3926,7 @@ func file_record_proto_init() {
 		(*Record_UseArtifact)(nil),
 		(*Record_Environment)(nil),
 	}
+	file_record_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

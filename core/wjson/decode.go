@@ -1,10 +1,12 @@
-package runstate
+package wjson
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"strings"
 )
 
 // Sentinels that stand for W&B's bare NaN/Infinity tokens while decoding.
@@ -61,8 +63,10 @@ func newTokenFixer(b []byte) io.Reader {
 func fixNumbers(x any) any {
 	switch t := x.(type) {
 	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
+		if !strings.ContainsAny(string(t), ".eE") {
+			if i, err := t.Int64(); err == nil {
+				return i
+			}
 		}
 		f, _ := t.Float64()
 		return f
@@ -90,12 +94,18 @@ func fixNumbers(x any) any {
 	return x
 }
 
-// AppendAnyJSON encodes a decoded JSON tree (as DecodeJSON returns it) with
-// sorted keys and W&B's NaN/Infinity tokens.
-func AppendAnyJSON(b []byte, x any) []byte {
-	out, err := appendAny(b, "", reflectValueOf(x), 0)
-	if err != nil {
-		return append(b, "null"...)
+// Decode decodes a JSON document that may contain W&B's NaN, Infinity and
+// -Infinity tokens. Numbers come back as float64, or int64 when they are
+// integers written without a fraction or exponent.
+func Decode(b []byte) (any, error) {
+	var x any
+	d := json.NewDecoder(newTokenFixer(b))
+	d.UseNumber()
+	if err := d.Decode(&x); err != nil {
+		return nil, fmt.Errorf("wjson: %w", err)
 	}
-	return out
+	if d.More() {
+		return nil, fmt.Errorf("wjson: more than one JSON value")
+	}
+	return fixNumbers(x), nil
 }
