@@ -82,7 +82,7 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 		if s.Force {
 			return nil, ErrOnlineUnavailable
 		}
-		r.warn("online mode is not available in this build yet; logging offline (sync later with `wandb sync`)")
+		r.warn("online mode needs a tracking server, which this build cannot use yet: logging offline instead (pass WithMode(wandb.ModeOffline) or run `wandb offline` to silence this)")
 		r.mode = ModeOffline
 	}
 	r.project, r.entity = s.Project, s.Entity
