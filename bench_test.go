@@ -3,6 +3,7 @@ package wandb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -137,5 +138,33 @@ func BenchmarkLogDisabled(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = run.Log(row)
+	}
+}
+
+// BenchmarkLogLatency times each Log call of a 10-scalar row while the
+// caller does 2 µs of other work between calls (a fast training step), and
+// reports the median and 99th percentile: the cost a training loop sees,
+// rather than the saturated throughput of BenchmarkLog.
+func BenchmarkLogLatency(b *testing.B) {
+	run := benchInit(b)
+	defer run.Finish(0)
+	rows := benchRows(1024)
+	lat := make([]time.Duration, 0, 1<<20)
+	i := 0
+	for b.Loop() {
+		spin(2 * time.Microsecond)
+		t0 := time.Now()
+		_ = run.Log(rows[i&1023])
+		lat = append(lat, time.Since(t0))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "p99-ns")
+}
+
+// spin busy-waits for d (a stand-in for the training step between logs).
+func spin(d time.Duration) {
+	for t := time.Now(); time.Since(t) < d; {
 	}
 }
