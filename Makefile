@@ -63,3 +63,6 @@ fuzz: deps
 
 demo: deps
 	GOMLX_BACKEND=go $(GO) run ./examples/demo $(DEMO_ARGS)
+	@echo
+	@echo "== the run, as the CLI shows it (go run ./cmd/wandb run show wandb/latest-run):"
+	@$(GO) run ./cmd/wandb run show wandb/latest-run --rows 3

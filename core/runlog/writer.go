@@ -45,7 +45,10 @@ type Options struct {
 	// FsyncInterval is the group-commit interval for fsync; 0 means fsync
 	// only at Flush and Close. Negative means the default (1 s).
 	FsyncInterval time.Duration
-	// MaxBuffered bounds the bytes waiting in memory (default 64 MiB).
+	// MaxBuffered bounds the bytes waiting in memory (default 64 MiB): past
+	// it, Append waits for the writer. With Pull set, the upstream stage
+	// bounds its own queue and Append never waits (it may run on the
+	// writer goroutine).
 	MaxBuffered int
 	// Pull, when set, is called by the writer goroutine before each write,
 	// so that an upstream stage (the run's handler) can encode its queued
@@ -120,9 +123,10 @@ func (w *Writer) Path() string { return w.path }
 // unless MaxBuffered bytes are already waiting.
 func (w *Writer) Append(b []byte) {
 	w.mu.Lock()
-	// Append may run on the writer goroutine itself (Pull), which must not
-	// wait for room only it can make.
-	for w.wal.Buffered() >= w.opts.MaxBuffered && !w.closed && w.err == nil && !w.pulling {
+	// Wait for room, except on the writer goroutine itself (Pull) or under
+	// a Pull in progress elsewhere, which could be waiting for us: they
+	// cannot make room by waiting.
+	for w.wal.Buffered() >= w.opts.MaxBuffered && !w.closed && w.err == nil && !w.pulling && w.opts.Pull == nil {
 		w.room.Wait()
 	}
 	if w.closed {
