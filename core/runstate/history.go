@@ -92,9 +92,10 @@ func NewHandler(opts Options) *Handler {
 
 // item is one leaf of a history row.
 type item struct {
-	key  string   // top-level key
-	path []string // nil for a top-level leaf, else the full path
-	val  Value
+	key   string   // top-level key
+	path  []string // nil for a top-level leaf, else the full path
+	val   Value
+	media Binder // for KindMedia: bound in Drain
 }
 
 func (it *item) pathKey() string {
@@ -242,7 +243,12 @@ func (h *Handler) addLocked(k string, v any) error {
 	case map[string]any:
 		return h.addNested(k, []string{k}, t, 0)
 	case Binder:
-		return h.bindLocked(k, nil, t)
+		h.addMediaLocked(k, nil, t)
+		return nil
+	}
+	if list, ok := asMediaList(v); ok {
+		h.addMediaLocked(k, nil, list)
+		return nil
 	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Map && rv.Type().Key().Kind() == reflect.String && rv.Len() > 0 {
@@ -284,9 +290,11 @@ func (h *Handler) addNested(top string, path []string, m map[string]any, depth i
 		}
 		name := strings.Join(p, ".")
 		if b, ok := v.(Binder); ok {
-			if err := h.bindLocked(name, p, b); err != nil {
-				errs = append(errs, err)
-			}
+			h.addMediaLocked(top, p, b)
+			continue
+		}
+		if list, ok := asMediaList(v); ok {
+			h.addMediaLocked(top, p, list)
 			continue
 		}
 		val, err := Convert(name, v)
@@ -299,39 +307,75 @@ func (h *Handler) addNested(top string, path []string, m map[string]any, depth i
 	return errors.Join(errs...)
 }
 
-func (h *Handler) bindLocked(name string, path []string, b Binder) error {
-	key := name
-	if path != nil {
-		key = strings.Join(path, "/")
-	}
-	j, files, err := b.BindToRun(Binding{FilesDir: h.opts.FilesDir, Key: key, Step: h.step})
-	if err != nil {
-		return fmt.Errorf("key %q: %w", name, err)
-	}
-	val, err := jsonValue(name, j)
-	if err != nil {
-		return err
-	}
-	top := name
-	if path != nil {
-		top = path[0]
-	}
-	h.pending.set(item{key: top, path: path, val: val})
-	if len(files) > 0 {
-		h.emitFilesLocked(files)
-	}
-	return nil
+// addMediaLocked queues a media value: its files are written and its JSON
+// made in Drain, on the writer's goroutine, at the step the row commits at.
+func (h *Handler) addMediaLocked(top string, path []string, b Binder) {
+	h.pending.set(item{key: top, path: path, val: Value{Kind: KindMedia}, media: b})
 }
 
-func (h *Handler) emitFilesLocked(files []string) {
-	fr := &recordpb.FilesRecord{}
-	for _, f := range files {
-		fr.Files = append(fr.Files, &recordpb.FilesItem{Path: f, Policy: recordpb.FilesItem_NOW, Type: recordpb.FilesItem_MEDIA})
+// mediaList is a list of media logged under one key (W&B's
+// images/separated and friends): the first element's type binds them all.
+type mediaList struct {
+	first ListBinder
+	items []Binder
+}
+
+func (m mediaList) BindToRun(b Binding) ([]byte, []string, error) {
+	return m.first.BindListToRun(b, m.items)
+}
+
+// asMediaList recognises a slice whose elements are all media.
+func asMediaList(v any) (Binder, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array || rv.Len() == 0 {
+		return nil, false
 	}
-	h.emitLocked(&recordpb.Record{RecordType: &recordpb.Record_Files{Files: fr}})
-	if h.opts.OnFiles != nil {
-		h.opts.OnFiles(files)
+	items := make([]Binder, rv.Len())
+	for i := range items {
+		b, ok := rv.Index(i).Interface().(Binder)
+		if !ok || b == nil {
+			return nil, false
+		}
+		items[i] = b
 	}
+	first, ok := items[0].(ListBinder)
+	if !ok {
+		return nil, false
+	}
+	return mediaList{first: first, items: items}, true
+}
+
+// bindMedia runs in Drain: it writes a media value's files and returns its
+// JSON. A failure is reported through Options.Warn and the key is left out
+// of the row.
+func (h *Handler) bindMedia(it *item, step int64) (Value, bool) {
+	key := it.key
+	if it.path != nil {
+		key = strings.Join(it.path, "/")
+	}
+	j, files, err := it.media.BindToRun(Binding{FilesDir: h.opts.FilesDir, Key: key, Step: step})
+	if err == nil && len(j) > MaxValueBytes {
+		err = fmt.Errorf("JSON of %d bytes is over the %d-byte limit: %w", len(j), MaxValueBytes, ErrInvalidValue)
+	}
+	if err != nil {
+		if h.opts.Warn != nil {
+			h.opts.Warn(fmt.Sprintf("key %q at step %d was not logged: %v", key, step, err))
+		}
+		return Value{}, false
+	}
+	if len(files) > 0 {
+		fr := &recordpb.FilesRecord{}
+		for _, f := range files {
+			fr.Files = append(fr.Files, &recordpb.FilesItem{Path: f, Policy: recordpb.FilesItem_NOW, Type: recordpb.FilesItem_MEDIA})
+		}
+		// Media records are numbered after the rows queued with them; the
+		// number only orders records, and Drain emits in order.
+		h.opts.Emit(mustMarshal(&recordpb.Record{RecordType: &recordpb.Record_Files{Files: fr}}))
+		if h.opts.OnFiles != nil {
+			h.opts.OnFiles(files)
+		}
+	}
+	return Value{Kind: KindJSON, Str: string(j)}, true
 }
 
 // emitLocked encodes and emits a record built with recordpb.

@@ -122,6 +122,13 @@ func (h *Handler) drainLocked() int {
 			h.enc.Reset()
 			for j := ev.start; j < ev.end; j++ {
 				it := &q.items[j]
+				if it.val.Kind == KindMedia {
+					v, ok := h.bindMedia(it, ev.step)
+					if !ok {
+						continue
+					}
+					it.val, it.media = v, nil
+				}
 				switch it.val.Kind {
 				case KindFloat:
 					h.enc.AddDouble(it.key, it.path, it.val.F)

@@ -28,6 +28,9 @@ const (
 	KindString
 	// KindJSON holds an already encoded JSON document in Str.
 	KindJSON
+	// KindMedia is a media value waiting to be bound to the run (its JSON
+	// is made when its files are written, off the caller's goroutine).
+	KindMedia
 )
 
 // MaxValueBytes is the largest JSON encoding of one value that is accepted:
@@ -147,9 +150,24 @@ type Binding struct {
 // Binder is implemented by media values that write files into the run when
 // they are logged. BindToRun writes the files and returns the JSON that
 // stands for them in history or summary, plus the paths (relative to
-// FilesDir) of the files written.
+// FilesDir, with "/") of the files written.
+//
+// Log does not call it: it runs later, on the run log's writer goroutine,
+// with the step the row is committed at, so encoding and writing files
+// never cost the caller. A value must therefore not change after it is
+// logged, and should be validated when it is made. An error from BindToRun
+// is reported as a warning and the key is left out of that row.
 type Binder interface {
 	BindToRun(b Binding) (json []byte, files []string, err error)
+}
+
+// ListBinder is implemented by media types that W&B logs as one value when
+// a list of them is logged under one key (images/separated, videos, audio…).
+// When a slice whose elements are all Binders is logged, the first
+// element's BindListToRun binds them all.
+type ListBinder interface {
+	Binder
+	BindListToRun(b Binding, items []Binder) (json []byte, files []string, err error)
 }
 
 // ConvertScalar converts the common scalar types without allocating. ok is
