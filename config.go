@@ -2,6 +2,7 @@ package wandb
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/gowandb/wandb/core/record/recordpb"
 	"github.com/gowandb/wandb/core/runconfig"
@@ -37,7 +38,7 @@ func (c *Config) SetPath(path []string, value any) error {
 	if err := c.c.SetPath(path, value, c.allowValChange); err != nil {
 		return wrap("config", err)
 	}
-	c.emit([]string{path[0]})
+	c.emit([]string{topKey(path[0])})
 	return nil
 }
 
@@ -45,6 +46,9 @@ func (c *Config) SetPath(path []string, value any) error {
 // existing value without allow_val_change, none is applied and the error
 // is a *ConfigValueChangeError.
 func (c *Config) Update(values map[string]any) error {
+	if c == nil {
+		return ErrNotInitialized
+	}
 	return c.update(values, c.allowValChange)
 }
 
@@ -87,7 +91,7 @@ func (c *Config) Remove(key string) error {
 		return nil
 	}
 	if !c.run.disabled {
-		c.run.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Config{Config: &recordpb.ConfigRecord{Remove: []*recordpb.ConfigItem{{Key: key}}}}})
+		c.run.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Config{Config: &recordpb.ConfigRecord{Remove: []*recordpb.ConfigItem{{Key: topKey(key)}}}}})
 		c.run.configDirty.Store(true)
 	}
 	return nil
@@ -132,6 +136,10 @@ func (c *Config) Len() int {
 	}
 	return len(c.c.Keys())
 }
+
+// topKey is a top-level key as the config stores it: without leading and
+// trailing '-' (runconfig's argparse rule), so records name the stored key.
+func topKey(k string) string { return strings.Trim(k, "-") }
 
 func (c *Config) check() error {
 	if c == nil {

@@ -57,7 +57,7 @@ func (r *Run) finish(ctx context.Context, exitCode int) error {
 	}
 	// Metadata is written by then (or given up on), so it lands before exit.
 	waitGroup(ctx, &r.bg)
-	runtime := time.Since(r.startTime)
+	runtime := r.now().Sub(r.startTime)
 	r.handler.Close(&recordpb.Record{RecordType: &recordpb.Record_Exit{Exit: &recordpb.RunExitRecord{
 		ExitCode: int32(exitCode), Runtime: int32(runtime.Seconds()),
 	}}})

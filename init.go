@@ -77,7 +77,7 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 	if o.now != nil {
 		now = o.now
 	}
-	r := &Run{settings: s, mode: Mode(s.Mode), warnOut: warnOut, startTime: now()}
+	r := &Run{settings: s, mode: Mode(s.Mode), warnOut: warnOut, startTime: now(), now: now, magic: o.magic}
 	if r.mode == ModeOnline {
 		if s.Force {
 			return nil, ErrOnlineUnavailable
@@ -97,6 +97,10 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 	cfg, err := initialConfig(o)
 	if err != nil {
 		return nil, err
+	}
+	// Refuse a bad config before anything is written to disk.
+	if _, err := runconfig.New().Update(cfg, true); err != nil {
+		return nil, wrap("init: config", err)
 	}
 	if s.Mode == settings.ModeDisabled {
 		return startDisabled(r, cfg, o)
@@ -231,15 +235,6 @@ func configSource(c any) (map[string]any, error) {
 func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) error {
 	s := r.settings
 	root := r.root
-	// A previous run of this directory that never finished is reported, and
-	// is what resume "auto" picks up.
-	if latest, ok := rundir.Latest(root); ok {
-		if st, err := runlog.ReadStatus(latest.LogPath()); err == nil && st.State() == runlog.StateCrashed {
-			if s.Resume == settings.ResumeNone || s.RunID != latest.ID {
-				r.warn("the previous run %s in %s did not finish (crashed); resume it with WithResume(wandb.ResumeAuto) or `wandb sync` it", latest.ID, latest.Dir)
-			}
-		}
-	}
 	r.id = s.RunID
 	if s.Resume == settings.ResumeAuto && r.id == "" {
 		if id, ok := rundir.ReadResume(root); ok {
@@ -248,6 +243,16 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 	}
 	if r.id == "" {
 		r.id = newRunID()
+	}
+	// A previous run of this directory that never finished is reported,
+	// unless this Init resumes it (resume "auto" picks it up from
+	// wandb-resume.json, so the id is only known here).
+	if latest, ok := rundir.Latest(root); ok {
+		if st, err := runlog.ReadStatus(latest.LogPath()); err == nil && st.State() == runlog.StateCrashed {
+			if s.Resume == settings.ResumeNone || r.id != latest.ID {
+				r.warn("the previous run %s in %s did not finish (crashed); resume it with WithResume(wandb.ResumeAuto) or `wandb sync` it", latest.ID, latest.Dir)
+			}
+		}
 	}
 
 	var prev *runlog.Info
@@ -503,13 +508,16 @@ func settingsValidProject(p string) bool {
 
 // saveCode copies the source file that called Init into files/code/.
 func saveCode(filesDir string, o *initOptions) (string, error) {
+	// The caller is the first frame outside this file (saveCode, start and
+	// Init all live here), whatever the path the module was built from.
+	_, self, _, _ := runtime.Caller(0)
 	file := ""
-	for skip := 2; skip < 8; skip++ {
+	for skip := 1; skip < 8; skip++ {
 		_, f, _, ok := runtime.Caller(skip)
 		if !ok {
 			break
 		}
-		if !strings.HasSuffix(f, "/init.go") || !strings.Contains(f, "gowandb") {
+		if f != self {
 			file = f
 			break
 		}

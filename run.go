@@ -51,6 +51,8 @@ type Run struct {
 	finishDone  bool
 	bg          sync.WaitGroup // background work (metadata) to wait for at Finish
 	capture     *console.Capturer
+	now         func() time.Time
+	magic       any
 	configDirty atomic.Bool
 }
 
@@ -137,6 +139,15 @@ func (r *Run) runRecordLocked(withConfig bool) *recordpb.RunRecord {
 		rec.Config = r.config.record(r.config.c.Keys(), true)
 	}
 	return rec
+}
+
+// Magic is the value given to WithMagic (nil when none): the magic
+// package's auto-logging settings.
+func (r *Run) Magic() any {
+	if r == nil {
+		return nil
+	}
+	return r.magic
 }
 
 // SweepID is the sweep the run belongs to, or "".

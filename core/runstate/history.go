@@ -392,9 +392,13 @@ func (h *Handler) emitLocked(r *recordpb.Record) {
 
 // Emit numbers and emits a record built by the caller (run, config, files…)
 // in order with the history.
+// After Close it does nothing: the exit record is the last one.
 func (h *Handler) Emit(r *recordpb.Record) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
 	h.emitLocked(r)
 }
 
