@@ -139,6 +139,12 @@ func installSignalHandler() {
 		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 		go func() {
 			sig := <-ch
+			// A second signal while the runs finish ends the process at
+			// once, as a second Ctrl-C does in W&B.
+			go func() {
+				again := <-ch
+				os.Exit(128 + int(again.(syscall.Signal)))
+			}()
 			finishAll(SignalExitCode, 30*time.Second)
 			signal.Reset(os.Interrupt, syscall.SIGTERM)
 			if p, err := os.FindProcess(os.Getpid()); err == nil {

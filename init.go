@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -288,6 +290,9 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 
 	if prev != nil {
 		r.resumed = true
+		// A resumed part that crashed before logging a row still knows
+		// where the run was: its run record's starting step.
+		r.startingStep = prev.StartingStep
 		if prev.Rows > 0 {
 			r.startingStep = prev.LastStep + 1
 		}
@@ -338,7 +343,11 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 	r.log = lw
 	var runtimeOffset time.Duration
 	if prev != nil {
-		runtimeOffset = time.Duration(prev.LastRuntime * float64(time.Second))
+		rt := prev.LastRuntime
+		if f, ok := prev.Summary["_runtime"].(float64); ok && prev.Rows == 0 {
+			rt = f // a part without rows carries the runtime in its summary
+		}
+		runtimeOffset = time.Duration(rt * float64(time.Second))
 	}
 	now := time.Now
 	if o.now != nil {
@@ -381,6 +390,9 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 		if err := r.summary.view.Restore(prev.Summary); err != nil {
 			r.warn("resume: part of the earlier summary could not be restored: %v", err)
 		}
+		// The restored summary also goes into this part's log: resuming
+		// this part again (if it crashes) replays only its own log.
+		h.Emit(&recordpb.Record{RecordType: &recordpb.Record_Summary{Summary: restoredSummary(prev.Summary)}})
 	}
 	if err := r.writeConfigFile(); err != nil {
 		r.warn("%v", err)
@@ -417,6 +429,15 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 		installSignalHandler()
 	}
 	return nil
+}
+
+// restoredSummary is the summary record of a resumed run's earlier summary.
+func restoredSummary(m map[string]any) *recordpb.SummaryRecord {
+	rec := &recordpb.SummaryRecord{}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: string(runstate.AppendAnyJSON(nil, m[k]))})
+	}
+	return rec
 }
 
 // collectMetadata writes files/wandb-metadata.json and its record in the

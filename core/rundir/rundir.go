@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -131,7 +132,7 @@ func SetLatest(root, dir string) error {
 	if err != nil {
 		return fmt.Errorf("rundir: %w", err)
 	}
-	tmp := filepath.Join(base, fmt.Sprintf(".%s.%d", LatestLink, os.Getpid()))
+	tmp := filepath.Join(base, fmt.Sprintf(".%s.%d.%d", LatestLink, os.Getpid(), latestSeq.Add(1)))
 	_ = os.Remove(tmp)
 	if err := os.Symlink(rel, tmp); err != nil {
 		return nil //nolint: symlinks unsupported
@@ -142,6 +143,9 @@ func SetLatest(root, dir string) error {
 	}
 	return nil
 }
+
+// latestSeq makes SetLatest's temporary link names unique in a process.
+var latestSeq atomic.Int64
 
 // Latest returns the run that latest-run points at.
 func Latest(root string) (Run, bool) {

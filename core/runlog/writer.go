@@ -77,6 +77,7 @@ type Writer struct {
 
 	// owned by the loop goroutine
 	spare    []byte // the buffer last written, reused
+	retry    []byte // bytes a failed write left unwritten; they go first
 	unsynced bool
 	lastSync time.Time
 }
@@ -102,13 +103,22 @@ func Create(path string, opts Options) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
+	ww := wal.NewWriter(f)
+	// The header goes out now, so that a run that dies before the first
+	// tick leaves a readable (empty) run log rather than an empty file
+	// that readers refuse, and a live run reads as running at once.
+	if err := ww.Flush(); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("runlog: create: %w", err)
+	}
 	w := &Writer{
 		f: f, path: path, opts: opts,
 		spare:   make([]byte, 0, 256<<10),
 		kick:    make(chan struct{}, 1),
 		flushCh: make(chan chan error),
 		done:    make(chan struct{}),
-		wal:     wal.NewWriter(f),
+		wal:     ww,
 	}
 	w.room = sync.NewCond(&w.mu)
 	w.lastSync = time.Now()
@@ -268,6 +278,10 @@ func (w *Writer) drain() error {
 	w.kicked = false
 	w.room.Broadcast()
 	w.mu.Unlock()
+	if len(w.retry) > 0 {
+		buf = append(w.retry, buf...)
+		w.retry = nil
+	}
 	if len(buf) == 0 {
 		w.spare = buf
 		return nil
@@ -275,13 +289,10 @@ func (w *Writer) drain() error {
 	w.unsynced = true
 	n, err := w.f.Write(buf)
 	if err != nil {
-		// Keep the bytes that did not reach the file in front of the
-		// buffer, so a later drain retries them in order.
-		rest := append([]byte(nil), buf[n:]...)
-		w.mu.Lock()
-		pending := w.wal.Swap(nil)
-		w.wal.Swap(append(rest, pending...))
-		w.mu.Unlock()
+		// Keep the bytes that did not reach the file, so that the next
+		// drain writes them first, in order: dropping them would lose
+		// records and shift the block framing of everything after.
+		w.retry = append([]byte(nil), buf[n:]...)
 		w.spare = nil
 		return fmt.Errorf("runlog: write: %w", err)
 	}

@@ -35,6 +35,7 @@ type Reader struct {
 	eof    bool
 	rec    []byte
 	recOff int64 // offset of the first chunk of rec, -1 when none
+	recEnd int64 // offset just past the last chunk read for rec
 	damage []Damage
 	// lastEnd is the absolute offset just past the last intact record.
 	lastEnd int64
@@ -129,10 +130,11 @@ func (r *Reader) addDamage(off, length int64, reason string) {
 	r.damage = append(r.damage, Damage{Offset: off, Length: length, Reason: reason})
 }
 
-// dropPartial reports a record whose chunks were cut short.
+// dropPartial reports a record whose chunks were cut short: the damage runs
+// from its first chunk to the end of the chunks read for it (recEnd).
 func (r *Reader) dropPartial(reason string) {
 	if r.recOff >= 0 {
-		r.addDamage(r.recOff, int64(len(r.rec)), reason)
+		r.addDamage(r.recOff, r.recEnd-r.recOff, reason)
 	}
 	r.rec = r.rec[:0]
 	r.recOff = -1
@@ -207,12 +209,14 @@ func (r *Reader) Next() ([]byte, error) {
 			r.dropPartial("record missing its last chunk")
 			r.rec = append(r.rec[:0], payload...)
 			r.recOff = chunkOff
+			r.recEnd = end
 		case chunkMiddle, chunkLast:
 			if r.recOff < 0 {
 				r.addDamage(chunkOff, int64(HeaderSize+length), "chunk without the start of its record")
 				continue
 			}
 			r.rec = append(r.rec, payload...)
+			r.recEnd = end
 			if t == chunkLast {
 				r.recOff = -1
 				r.lastEnd = end
