@@ -2,18 +2,13 @@ package wandb
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,7 +19,6 @@ import (
 	"github.com/gowandb/wandb/core/runlog"
 	"github.com/gowandb/wandb/core/runstate"
 	"github.com/gowandb/wandb/core/settings"
-	"github.com/gowandb/wandb/core/sysinfo"
 )
 
 // Version is the SDK version written into run logs.
@@ -246,76 +240,13 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 	if r.id == "" {
 		r.id = newRunID()
 	}
-	// A previous run of this directory that never finished is reported,
-	// unless this Init resumes it (resume "auto" picks it up from
-	// wandb-resume.json, so the id is only known here).
-	if latest, ok := rundir.Latest(root); ok {
-		if st, err := runlog.ReadStatus(latest.LogPath()); err == nil && st.State() == runlog.StateCrashed {
-			if s.Resume == settings.ResumeNone || r.id != latest.ID {
-				r.warn("the previous run %s in %s did not finish (crashed); resume it with WithResume(wandb.ResumeAuto) or `wandb sync` it", latest.ID, latest.Dir)
-			}
-		}
+	r.warnCrashedLatest()
+	prev, err := r.findPrevious()
+	if err != nil {
+		return err
 	}
-
-	var prev *runlog.Info
-	if s.RunID != "" || s.Resume == settings.ResumeAuto {
-		runs, err := rundir.FindID(root, r.id)
-		if err != nil {
-			return wrap("init", err)
-		}
-		if len(runs) > 0 {
-			last := runs[len(runs)-1]
-			info, err := runlog.Replay(last.LogPath(), nil)
-			if err != nil {
-				return wrap("init: reading the earlier run", err)
-			}
-			if info.State() == runlog.StateRunning {
-				return fmt.Errorf("wandb: init: run %s is still running in another process (%s): %w", r.id, last.Dir, ErrInvalidSetting)
-			}
-			prev = info
-		}
-	}
-	switch s.Resume {
-	case settings.ResumeMust:
-		if prev == nil {
-			return fmt.Errorf("wandb: init: resume \"must\" is not a valid option for run %s, which has not been initialized: %w", r.id, ErrRunNotFound)
-		}
-	case settings.ResumeNever:
-		if prev != nil {
-			return fmt.Errorf("wandb: init: resume \"never\" is not a valid option for run %s, which already exists: %w", r.id, ErrRunExists)
-		}
-	case settings.ResumeNone:
-		prev = nil // the run starts over
-	}
-
 	if prev != nil {
-		r.resumed = true
-		// A resumed part that crashed before logging a row still knows
-		// where the run was: its run record's starting step.
-		r.startingStep = prev.StartingStep
-		if prev.Rows > 0 {
-			r.startingStep = prev.LastStep + 1
-		}
-		if s.Sources["run_tags"] != settings.SourceInit && len(r.tags) == 0 {
-			r.tags = prev.Tags
-		}
-		if r.notes == "" {
-			r.notes = prev.Notes
-		}
-		if r.name == "" {
-			r.name = prev.Name
-		}
-		if r.group == "" {
-			r.group = prev.Group
-		}
-		if r.jobType == "" {
-			r.jobType = prev.JobType
-		}
-		for k, v := range prev.Config {
-			if _, ok := cfg[k]; !ok {
-				cfg[k] = v
-			}
-		}
+		r.continueFrom(prev, cfg)
 	}
 	if r.name == "" {
 		r.name = generateName()
@@ -438,157 +369,4 @@ func restoredSummary(m map[string]any) *recordpb.SummaryRecord {
 		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: string(runstate.AppendAnyJSON(nil, m[k]))})
 	}
 	return rec
-}
-
-// collectMetadata writes files/wandb-metadata.json and its record in the
-// background, so Init does not wait for git or GPU probes.
-func (r *Run) collectMetadata(ctx context.Context) {
-	defer r.bg.Done()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	m, err := sysinfo.Collect(ctx, sysinfo.Options{DisableGit: r.settings.DisableGit})
-	if err != nil {
-		r.warn("metadata: %v", err)
-		return
-	}
-	m.StartedAt = r.startTime.UTC().Format(time.RFC3339Nano)
-	if err := m.WriteFile(filepath.Join(r.dir.FilesPath(), "wandb-metadata.json")); err != nil {
-		r.warn("metadata: %v", err)
-		return
-	}
-	js, err := m.JSON()
-	if err != nil {
-		return
-	}
-	if r.finished.Load() {
-		return
-	}
-	r.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Environment{Environment: &recordpb.EnvironmentRecord{MetadataJson: string(js)}}})
-	r.handler.Emit(&recordpb.Record{RecordType: &recordpb.Record_Files{Files: &recordpb.FilesRecord{Files: []*recordpb.FilesItem{
-		{Path: "wandb-metadata.json", Policy: recordpb.FilesItem_NOW, Type: recordpb.FilesItem_WANDB},
-	}}}})
-}
-
-// writeFiles brings config.yaml and wandb-summary.json up to date.
-func (r *Run) writeFiles() error {
-	var errs []error
-	if r.configDirty.Swap(false) {
-		errs = append(errs, r.writeConfigFile())
-	}
-	errs = append(errs, writeFileAtomic(filepath.Join(r.dir.FilesPath(), "wandb-summary.json"), r.summary.view.JSON()))
-	return errors.Join(errs...)
-}
-
-func (r *Run) writeConfigFile() error {
-	return runconfig.WriteYAMLFile(filepath.Join(r.dir.FilesPath(), "config.yaml"), r.config.c.Map())
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("wandb: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("wandb: %w", err)
-	}
-	return nil
-}
-
-// newRunID returns 8 characters from [a-z0-9] (W&B's run id form).
-func newRunID() string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
-}
-
-// defaultProject is the git repository's name, else "uncategorized".
-func defaultProject() string {
-	cwd, err := os.Getwd()
-	if err != nil {
-		return "uncategorized"
-	}
-	if root, ok := sysinfo.FindGitRoot(cwd); ok {
-		name := filepath.Base(root)
-		if rel, err := filepath.Rel(root, cwd); err == nil && rel != "." {
-			name += "-" + strings.ReplaceAll(filepath.ToSlash(rel), "/", "_")
-		}
-		if settingsValidProject(name) {
-			return name
-		}
-	}
-	return "uncategorized"
-}
-
-func settingsValidProject(p string) bool {
-	return len(p) <= 128 && !strings.ContainsAny(p, `/\#?%:`)
-}
-
-// saveCode copies the source file that called Init into files/code/.
-func saveCode(filesDir string, o *initOptions) (string, error) {
-	// The caller is the first frame outside this file (saveCode, start and
-	// Init all live here), whatever the path the module was built from.
-	_, self, _, _ := runtime.Caller(0)
-	file := ""
-	for skip := 1; skip < 8; skip++ {
-		_, f, _, ok := runtime.Caller(skip)
-		if !ok {
-			break
-		}
-		if f != self {
-			file = f
-			break
-		}
-	}
-	if file == "" {
-		return "", errors.New("the calling source file is unknown")
-	}
-	src, err := os.Open(file)
-	if err != nil {
-		return "", fmt.Errorf("the source file %s is not readable (built with -trimpath?): %w", file, err)
-	}
-	defer src.Close()
-	rel := filepath.Base(file)
-	if cwd, err := os.Getwd(); err == nil {
-		if r, err := filepath.Rel(cwd, file); err == nil && !strings.HasPrefix(r, "..") {
-			rel = r
-		}
-	}
-	target := filepath.Join(filesDir, "code", rel)
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return "", err
-	}
-	dst, err := os.Create(target)
-	if err != nil {
-		return "", err
-	}
-	defer dst.Close()
-	if _, err := io.Copy(dst, src); err != nil {
-		return "", err
-	}
-	return filepath.ToSlash(filepath.Join("code", rel)), nil
-}
-
-// startDisabled returns a no-op run: every call works, nothing is written.
-func startDisabled(r *Run, cfg map[string]any, o *initOptions) (*Run, error) {
-	r.disabled = true
-	r.mode = ModeDisabled
-	r.id = newRunID()
-	r.name = "dummy-" + r.id
-	r.entity = "dummy"
-	if r.project == "uncategorized" {
-		r.project = "dummy"
-	}
-	r.dir = rundir.Run{Dir: os.TempDir(), ID: r.id}
-	r.handler = runstate.NewHandler(runstate.Options{StartTime: r.startTime})
-	r.summary = &Summary{run: r, view: r.handler.Summary()}
-	r.config = &Config{run: r, c: runconfig.New(), allowValChange: r.settings.AllowValChange}
-	if _, err := r.config.c.Update(cfg, true); err != nil {
-		return nil, wrap("init: config", err)
-	}
-	register(r, o.reinit)
-	return r, nil
 }
