@@ -161,6 +161,12 @@ func WithForce(force bool) Option { return func(o *initOptions) { o.force = bool
 // run (W&B: sync_tensorboard). The TensorBoard integration acts on it.
 func WithSyncTensorboard(sync bool) Option { return func(o *initOptions) { o.syncTB = boolp(sync) } }
 
+// WithTensorboard is W&B's deprecated tensorboard argument, an alias of
+// WithSyncTensorboard.
+//
+// Deprecated: use WithSyncTensorboard.
+func WithTensorboard(sync bool) Option { return WithSyncTensorboard(sync) }
+
 // WithMonitorGym asks for videos of gym environments to be logged (W&B:
 // monitor_gym). The gym integration acts on it.
 func WithMonitorGym(monitor bool) Option {
