@@ -10,9 +10,9 @@
 GO ?= go
 FUZZTIME ?= 20s
 DEMO_ARGS ?=
-# Debian packages the tests need; none yet. Set, e.g., APT_PACKAGES=ffmpeg to have `make deps`
-# install them (as root, or with sudo) when the command is missing.
-APT_PACKAGES ?=
+# Debian packages the tests need, installed by `make deps` (as root, or with sudo) when the
+# command is missing: ffmpeg encodes mp4/webm/ogg videos (tests that need it skip without it).
+APT_PACKAGES ?= ffmpeg
 
 # GoMLX must use its pure-Go backend: the XLA one needs cgo and downloads PJRT at run time.
 export GOMLX_BACKEND ?= go

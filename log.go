@@ -54,7 +54,7 @@ func (r *Run) Log(data map[string]any, opts ...LogOption) error {
 			o.Commit, o.HasCommit = op.commit, true
 		}
 	}
-	if err := r.handler.Log(data, o); err != nil {
+	if err := r.logRow(data, o); err != nil { // plot.go: custom charts, gonum plots
 		return wrap("log", err)
 	}
 	return nil

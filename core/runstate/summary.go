@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"github.com/gowandb/wandb/core/wjson"
 	"math"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -257,7 +256,10 @@ func (v *SummaryView) Keys() []string {
 }
 
 // Update sets summary values explicitly. Each key set this way is no longer
-// updated by log. Nested maps set their leaves.
+// updated by log. Nested maps set their leaves. Media values (Binders, and
+// lists of them) are bound in Drain like history media, with Binding.Step -1
+// (file names <key>_summary_<hash>); a media value that fails to bind is
+// reported through Options.Warn and left out.
 func (v *SummaryView) Update(values map[string]any) error {
 	h := v.h
 	type set struct {
@@ -265,7 +267,6 @@ func (v *SummaryView) Update(values map[string]any) error {
 		leaves []item
 	}
 	var sets []set
-	rec := &recordpb.SummaryRecord{}
 	var errs []error
 	for k, x := range values {
 		if err := checkKey(k); err != nil {
@@ -277,40 +278,68 @@ func (v *SummaryView) Update(values map[string]any) error {
 			errs = append(errs, err)
 			continue
 		}
-		top := leaves[0].val
-		if m, ok := x.(map[string]any); ok {
-			b, err := appendAny(nil, k, reflect.ValueOf(m), 0)
-			if err != nil {
-				errs = append(errs, err)
+		sets = append(sets, set{k, leaves})
+	}
+	if len(sets) == 0 {
+		return errors.Join(errs...)
+	}
+	slices.SortFunc(sets, func(a, b set) int { return strings.Compare(a.key, b.key) })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errClosed
+	}
+	h.num++
+	num := h.num
+	h.queueFuncLocked(func(s *Summary) []byte {
+		rec := &recordpb.SummaryRecord{}
+		for _, st := range sets {
+			leaves := make([]item, 0, len(st.leaves))
+			for _, it := range st.leaves {
+				if it.val.Kind == KindMedia {
+					val, ok := h.bindMedia(&it, -1)
+					if !ok {
+						continue
+					}
+					it.val, it.media = val, nil
+				}
+				leaves = append(leaves, it)
+			}
+			if len(leaves) == 0 {
 				continue
 			}
-			top = Value{Kind: KindJSON, Str: string(b)}
-		}
-		sets = append(sets, set{k, leaves})
-		rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: k, ValueJson: top.JSON()})
-	}
-	if len(rec.Update) > 0 {
-		slices.SortFunc(rec.Update, func(a, b *recordpb.SummaryItem) int { return strings.Compare(a.Key, b.Key) })
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if h.closed {
-			return errClosed
-		}
-		h.num++
-		b := mustMarshal(&recordpb.Record{Num: h.num, RecordType: &recordpb.Record_Summary{Summary: rec}})
-		h.queueFuncLocked(func(s *Summary) []byte {
-			for _, st := range sets {
-				// Replacing a key replaces its whole subtree.
-				s.removeTopLocked(st.key)
-				for i := range st.leaves {
-					e := s.entry(&st.leaves[i])
-					e.explicit, e.explicitVal = true, st.leaves[i].val
-				}
+			// Replacing a key replaces its whole subtree.
+			s.removeTopLocked(st.key)
+			for i := range leaves {
+				e := s.entry(&leaves[i])
+				e.explicit, e.explicitVal = true, leaves[i].val
 			}
-			return b
-		})
-	}
+			rec.Update = append(rec.Update, &recordpb.SummaryItem{Key: st.key, ValueJson: string(leavesJSON(st.key, leaves))})
+		}
+		if len(rec.Update) == 0 {
+			return nil
+		}
+		return mustMarshal(&recordpb.Record{Num: num, RecordType: &recordpb.Record_Summary{Summary: rec}})
+	})
 	return errors.Join(errs...)
+}
+
+// leavesJSON renders the leaves of one top-level key as its JSON value.
+func leavesJSON(key string, leaves []item) []byte {
+	if len(leaves) == 1 && leaves[0].path == nil {
+		return leaves[0].val.AppendJSON(nil)
+	}
+	root := &node{}
+	for i := range leaves {
+		n := root.child(key)
+		if p := leaves[i].path; p != nil {
+			for _, k := range p[1:] {
+				n = n.child(k)
+			}
+		}
+		n.val = &leaves[i].val
+	}
+	return root.children[key].appendJSON(nil)
 }
 
 // Set sets one summary value explicitly.
@@ -373,7 +402,13 @@ func (v *SummaryView) Restore(m map[string]any) error {
 			errs = append(errs, err)
 			continue
 		}
-		all = append(all, leaves...)
+		for _, it := range leaves {
+			if it.val.Kind == KindMedia {
+				errs = append(errs, fmt.Errorf("key %q: a restored summary holds JSON, not media: %w", k, ErrUnsupportedType))
+				continue
+			}
+			all = append(all, it)
+		}
 	}
 	h := v.h
 	h.mu.Lock()
@@ -418,14 +453,19 @@ func leavesOf(k string, x any) ([]item, error) {
 			return nil
 		}
 		name := strings.Join(path, ".")
-		if _, ok := x.(Binder); ok {
-			return fmt.Errorf("key %q: media in the summary are not supported yet: %w", name, ErrUnsupportedType)
+		var it item
+		if b, ok := x.(Binder); ok {
+			// Bound in Drain, when the update is applied.
+			it = item{key: path[0], val: Value{Kind: KindMedia}, media: b}
+		} else if list, ok := asMediaList(x); ok {
+			it = item{key: path[0], val: Value{Kind: KindMedia}, media: list}
+		} else {
+			val, err := Convert(name, x)
+			if err != nil {
+				return err
+			}
+			it = item{key: path[0], val: val}
 		}
-		val, err := Convert(name, x)
-		if err != nil {
-			return err
-		}
-		it := item{key: path[0], val: val}
 		if len(path) > 1 {
 			it.path = path
 		}
