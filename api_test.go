@@ -2150,10 +2150,6 @@ func TestLogValueTypes(t *testing.T) {
 	}
 }
 
-func TestLogMediaExamples(t *testing.T) {
-	t.Skip("the image, video, matplotlib, PR-curve and 3D object examples of wandb.log belong to the media issue")
-}
-
 // ---------------------------------------------------------------------------
 // 11. Summary and DefineMetric
 

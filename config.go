@@ -178,3 +178,17 @@ func (c *Config) record(keys []string, all bool) *recordpb.ConfigRecord {
 	}
 	return rec
 }
+
+// setConfigFromMedia sets a config entry on behalf of a media value being
+// written (class labels under _wandb). It runs on the run log's writer.
+func (r *Run) setConfigFromMedia(path []string, value any) {
+	if len(path) == 0 {
+		return
+	}
+	if err := r.config.c.SetPath(path, value, true); err != nil {
+		r.warn("config %v: %v", path, err)
+		return
+	}
+	r.handler.EmitInDrain(&recordpb.Record{RecordType: &recordpb.Record_Config{Config: r.config.record([]string{path[0]}, false)}})
+	r.configDirty.Store(true)
+}

@@ -294,6 +294,7 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 		Warn:          func(msg string) { r.warn("%s", msg) },
 		Emit:          lw.Append,
 		Kick:          lw.Kick,
+		OnConfig:      r.setConfigFromMedia,
 	})
 	hp.Store(r.handler)
 	r.summary = &Summary{run: r, view: r.handler.Summary()}

@@ -209,6 +209,7 @@ func (im *Image) bind(b runstate.Binding) (boundImage, error) {
 		return out, err
 	}
 	out.files = append(out.files, out.file.Path)
+	im.publishLabels(b)
 	if len(im.boxes) > 0 {
 		o := &media.Obj{}
 		for _, l := range im.boxes {
@@ -270,6 +271,9 @@ func (im *Image) BindListToRun(b runstate.Binding, items []runstate.Binder) ([]b
 		return nil, nil, err
 	}
 	if len(imgs) > MaxImagesPerList {
+		if b.Warn != nil {
+			b.Warn(fmt.Sprintf("only the first %d of %d images are logged (W&B's limit for a list)", MaxImagesPerList, len(imgs)))
+		}
 		imgs = imgs[:MaxImagesPerList]
 	}
 	var (
@@ -373,10 +377,9 @@ type ImageMask struct {
 	ClassLabels map[int]string
 }
 
-// The class labels of a layer are kept with it: W&B also stores them in
-// the run config (_wandb["bounding_box/class_labels"] and
-// _wandb["mask/class_labels"]), which media cannot reach from where they
-// are written; see MediaOption.
+// The class labels of a layer are kept with it and, as W&B does, copied
+// into the run config under _wandb["bounding_box/class_labels"] and
+// _wandb["mask/class_labels"] (see publishLabels).
 type boxLayer struct {
 	name   string
 	file   []byte // the boxes2D.json content, labels included
@@ -399,7 +402,14 @@ func Boxes(name string, boxes BoundingBoxes) MediaOption {
 			c.errs = append(c.errs, fmt.Errorf("boxes %q: %w", name, err))
 			return
 		}
-		c.boxes = append(c.boxes, boxLayer{name: name, file: file, labels: maps.Clone(boxes.ClassLabels)})
+		labels := maps.Clone(boxes.ClassLabels)
+		if labels == nil {
+			labels = map[int]string{}
+			for _, bx := range boxes.Boxes {
+				labels[bx.ClassID] = "class_" + strconv.Itoa(bx.ClassID)
+			}
+		}
+		c.boxes = append(c.boxes, boxLayer{name: name, file: file, labels: labels})
 	}
 }
 
@@ -549,4 +559,30 @@ func boxesFile(bb BoundingBoxes) ([]byte, error) {
 		lo.Str(strconv.Itoa(id), labels[id])
 	}
 	return (&media.Obj{}).Raw("box_data", media.List(items)).Raw("class_labels", lo.Bytes()).Bytes(), nil
+}
+
+// publishLabels copies the class labels of the image's box and mask layers
+// into the run config, where W&B's UI reads them: _wandb[
+// "bounding_box/class_labels"]["<key>_wandb_delimeter_<layer>"] = {"<id>":
+// "<name>"}, and the same under "mask/class_labels".
+func (im *Image) publishLabels(b runstate.Binding) {
+	if b.SetConfig == nil {
+		return
+	}
+	set := func(kind, layer string, labels map[int]string) {
+		if len(labels) == 0 {
+			return
+		}
+		m := make(map[string]any, len(labels))
+		for id, name := range labels {
+			m[strconv.Itoa(id)] = name
+		}
+		b.SetConfig([]string{"_wandb", kind, b.Key + "_wandb_delimeter_" + layer}, m)
+	}
+	for _, l := range im.boxes {
+		set("bounding_box/class_labels", l.name, l.labels)
+	}
+	for _, l := range im.masks {
+		set("mask/class_labels", l.name, l.labels)
+	}
 }

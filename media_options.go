@@ -37,17 +37,12 @@ import (
 // form (images/separated, videos, audio, html, object3D). Media can also be
 // nested in maps, set in the summary (Summary.Set), and put in Table cells.
 //
-// Where this differs from W&B, because media are written after Log has
-// returned, by the writer, which can only warn by dropping a key:
-//   - a list of more than MaxImagesPerList images logs the first ones
-//     without a warning (W&B warns), and a Table file holds its first
-//     MaxTableRows rows without one (W&B only logs it to its debug log);
-//   - the class labels of Boxes and Mask layers are kept in the boxes2D
-//     file and on the value, but not copied into the run config
-//     (_wandb["bounding_box/class_labels"], _wandb["mask/class_labels"])
-//     as W&B also does;
-//   - tables are not also logged as run_table artifacts (artifacts are a
-//     later part of gowandb).
+// Media are written after Log has returned, by the run log's writer: a
+// list of more than MaxImagesPerList images logs the first ones and a Table
+// file holds its first MaxTableRows rows, each with a warning (through
+// WithWarnings), and the class labels of Boxes and Mask layers are copied
+// into the run config as W&B does. Tables are not also logged as run_table
+// artifacts yet (artifacts are a later part of gowandb).
 type MediaOption func(*mediaConfig)
 
 // optBit names one option, to check that it applies.

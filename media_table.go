@@ -342,6 +342,9 @@ func (t *Table) BindToRun(b runstate.Binding) ([]byte, []string, error) {
 
 	part := rows[start:]
 	if len(part) > MaxTableRows {
+		if b.Warn != nil {
+			b.Warn(fmt.Sprintf("the table file holds the first %d of %d rows (W&B's limit for a run table)", MaxTableRows, len(part)))
+		}
 		part = part[:MaxTableRows]
 	}
 	data, files, err := encodeTable(b, columns, part)

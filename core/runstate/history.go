@@ -42,6 +42,9 @@ type Options struct {
 	Emit Emitter
 	// OnFiles is called with files (relative to FilesDir) written by media.
 	OnFiles func(paths []string)
+	// OnConfig sets a nested config value on behalf of media (Binding's
+	// SetConfig). It runs in Drain and may emit records.
+	OnConfig func(path []string, value any)
 	// Kick asks the consumer to call Drain soon (the queue is filling up).
 	// It must not block.
 	Kick func()
@@ -345,6 +348,15 @@ func asMediaList(v any) (Binder, bool) {
 	return mediaList{first: first, items: items}, true
 }
 
+// binding describes where a media value is being bound.
+func (h *Handler) binding(key string, step int64) Binding {
+	b := Binding{FilesDir: h.opts.FilesDir, Key: key, Step: step, SetConfig: h.opts.OnConfig}
+	if h.opts.Warn != nil {
+		b.Warn = func(msg string) { h.opts.Warn(fmt.Sprintf("key %q: %s", key, msg)) }
+	}
+	return b
+}
+
 // bindMedia runs in Drain: it writes a media value's files and returns its
 // JSON. A failure is reported through Options.Warn and the key is left out
 // of the row.
@@ -353,7 +365,7 @@ func (h *Handler) bindMedia(it *item, step int64) (Value, bool) {
 	if it.path != nil {
 		key = strings.Join(it.path, "/")
 	}
-	j, files, err := it.media.BindToRun(Binding{FilesDir: h.opts.FilesDir, Key: key, Step: step})
+	j, files, err := it.media.BindToRun(h.binding(key, step))
 	if err == nil && len(j) > MaxValueBytes {
 		err = fmt.Errorf("JSON of %d bytes is over the %d-byte limit: %w", len(j), MaxValueBytes, ErrInvalidValue)
 	}
@@ -393,6 +405,8 @@ func (h *Handler) emitLocked(r *recordpb.Record) {
 // Emit numbers and emits a record built by the caller (run, config, files…)
 // in order with the history.
 // After Close it does nothing: the exit record is the last one.
+//
+// Callbacks that Drain runs (Options.OnConfig) must use EmitInDrain.
 func (h *Handler) Emit(r *recordpb.Record) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -400,6 +414,17 @@ func (h *Handler) Emit(r *recordpb.Record) {
 		return
 	}
 	h.emitLocked(r)
+}
+
+// EmitInDrain emits a record at once, in order with what Drain is
+// emitting. It may only be called from callbacks that Drain runs
+// (Options.OnConfig), including the final Drain after Close.
+func (h *Handler) EmitInDrain(r *recordpb.Record) {
+	h.mu.Lock()
+	h.num++
+	r.Num = h.num
+	h.mu.Unlock()
+	h.opts.Emit(mustMarshal(r))
 }
 
 // flushLocked writes the pending row as the current step. advance moves the

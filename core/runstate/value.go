@@ -145,6 +145,13 @@ type Binding struct {
 	Key string
 	// Step is the history step, or -1 for a summary value.
 	Step int64
+	// Warn reports a problem that does not stop the value from being
+	// logged (a list cut to its limit). It may be nil.
+	Warn func(msg string)
+	// SetConfig sets a nested value of the run's config, for the entries
+	// W&B keeps there about media (the class labels of boxes and masks
+	// under _wandb). It may be nil.
+	SetConfig func(path []string, value any)
 }
 
 // Binder is implemented by media values that write files into the run when
