@@ -66,3 +66,17 @@ demo: deps
 	@echo
 	@echo "== the run, as the CLI shows it (go run ./cmd/wandb run show wandb/latest-run):"
 	@$(GO) run ./cmd/wandb run show wandb/latest-run --rows 3
+	@echo
+	@echo "== one of every media type and chart (examples/media):"
+	@$(GO) run ./examples/media
+
+# Regenerate the plugin contract's Go code (committed, so builds need no protoc). Needs apt
+# protobuf-compiler and, in $(go env GOPATH)/bin: `go install
+# google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12` and `go install
+# google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2`.
+.PHONY: proto
+proto:
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc -I plugins/proto \
+		--go_out=. --go_opt=module=github.com/gowandb/wandb \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/gowandb/wandb \
+		plugins/proto/plugin.proto
