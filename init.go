@@ -104,6 +104,7 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 	if err := r.start(ctx, cfg, o); err != nil {
 		return nil, err
 	}
+	r.startPlugins(ctx, o) // plugins.go
 	register(r, o.reinit)
 	return r, nil
 }

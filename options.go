@@ -74,6 +74,7 @@ type initOptions struct {
 	warnOut                                                          io.Writer
 	now                                                              func() time.Time
 	skipCaller                                                       int
+	plugins                                                          pluginOptions // plugins.go
 }
 
 func strp(s string) *string { return &s }

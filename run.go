@@ -54,6 +54,7 @@ type Run struct {
 	now         func() time.Time
 	magic       any
 	configDirty atomic.Bool
+	plugins     *pluginHub // plugins.go; nil without plugins
 }
 
 // ID is the run id, unique within the project.

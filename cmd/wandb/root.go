@@ -83,6 +83,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newModeCmd("online"), a.newModeCmd("offline"), a.newModeCmd("disabled"),
 		a.newStatusCmd(), runs, runCmd, a.newExportCmd(), a.newVersionCmd(),
 	)
+	root.AddCommand(a.newPluginsCmd()) // plugins.go
 	return root
 }
 
