@@ -84,6 +84,7 @@ func (a *app) newRootCmd() *cobra.Command {
 		a.newStatusCmd(), runs, runCmd, a.newExportCmd(), a.newVersionCmd(),
 	)
 	root.AddCommand(a.newPluginsCmd()) // plugins.go
+	root.AddCommand(a.newSyncCmd())
 	return root
 }
 
