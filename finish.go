@@ -52,6 +52,7 @@ func (r *Run) finish(ctx context.Context, exitCode int) error {
 		return nil
 	}
 	r.stopPlugins(ctx) // plugins.go: flush and stop them while the run still takes records
+	r.stopSystemMetrics(ctx)
 	var errs []error
 	if r.capture != nil {
 		errs = append(errs, r.capture.Stop(ctx))

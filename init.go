@@ -105,6 +105,7 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 		return nil, err
 	}
 	r.startPlugins(ctx, o) // plugins.go
+	r.startSystemMetrics(ctx, o)
 	register(r, o.reinit)
 	return r, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -14,7 +15,7 @@ import (
 )
 
 // newRunShowCmd is `wandb run show <run-dir>`: the run's header, config,
-// summary and last rows, from its log.
+// summary, last system metrics sample and last rows, from its log.
 func (a *app) newRunShowCmd() *cobra.Command {
 	var rows int
 	var all bool
@@ -80,6 +81,8 @@ func (a *app) showRun(ctx context.Context, arg string, n int, all bool) error {
 	writeTree(w, info.Config, 1, all)
 	fmt.Fprintln(w, "summary:")
 	writeTree(w, info.Summary, 1, all)
+	fmt.Fprintln(w, "system:")
+	writeTree(w, lastSystemSample(info), 1, all)
 	fmt.Fprintf(w, "last %d rows:\n", last.len())
 	var buf []byte
 	for r := range last.all() {
@@ -87,6 +90,21 @@ func (a *app) showRun(ctx context.Context, arg string, n int, all bool) error {
 		w.Write(append(buf, '\n'))
 	}
 	return w.Flush()
+}
+
+// lastSystemSample is the run's last system metrics sample, as W&B's
+// events line has it: _timestamp, _runtime and the metrics (bare keys, the
+// line's "system." prefix left out). It is empty for a run without one.
+func lastSystemSample(info *runlog.Info) map[string]any {
+	if info.StatsSamples == 0 {
+		return nil
+	}
+	m := maps.Clone(info.LastStats.Values)
+	m["_timestamp"] = float64(info.LastStats.Time.UnixNano()) / 1e9
+	if !info.StartTime.IsZero() {
+		m["_runtime"] = info.LastStats.Time.Sub(info.StartTime).Seconds()
+	}
+	return m
 }
 
 // rowRing keeps the last n rows.

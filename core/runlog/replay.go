@@ -79,6 +79,10 @@ type Info struct {
 	LastRuntime float64
 	// LastTimestamp is the last _timestamp seen (Unix seconds).
 	LastTimestamp float64
+	// StatsSamples counts the system metrics samples (stats records);
+	// LastStats is the last one (zero when there is none).
+	StatsSamples int
+	LastStats    StatsSample
 	// Exited says whether an exit record was found, and with which code.
 	Exited   bool
 	ExitCode int32
@@ -89,6 +93,14 @@ type Info struct {
 	// Records counts the records read; Unknown those that did not decode.
 	Records int
 	Unknown int
+}
+
+// StatsSample is one system metrics sample (package sysmon): when it was
+// taken and its values by W&B's bare key ("cpu", "gpu.0.temp"; the events
+// stream prefixes them with "system.").
+type StatsSample struct {
+	Time   time.Time
+	Values map[string]any
 }
 
 // State derives the run state: finished or failed from the exit record;
@@ -122,6 +134,7 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 	info := &Info{Path: path, Config: map[string]any{}, LastStep: -1}
 	summary := map[string]any{}
 	var final map[string]any
+	var lastStats *recordpb.StatsRecord
 	for {
 		b, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -179,9 +192,15 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 					info.Files = append(info.Files, fi.Path)
 				}
 			}
+		case *recordpb.Record_Stats:
+			info.StatsSamples++
+			lastStats = r.Stats
 		case *recordpb.Record_Exit:
 			info.Exited, info.ExitCode = true, r.Exit.ExitCode
 		}
+	}
+	if lastStats != nil {
+		info.LastStats = statsSample(lastStats)
 	}
 	info.Damage = rd.Damage()
 	info.Summary = summary
@@ -200,6 +219,19 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 // an exit record wins (explicit updates are also merged into the running
 // summary above, so a crashed run keeps them).
 func isFullSummary(s *recordpb.SummaryRecord) bool { return len(s.Remove) == 0 }
+
+func statsSample(r *recordpb.StatsRecord) StatsSample {
+	s := StatsSample{Values: make(map[string]any, len(r.Item))}
+	if r.Timestamp != nil {
+		s.Time = r.Timestamp.AsTime()
+	}
+	for _, it := range r.Item {
+		if v, err := runstate.DecodeJSON([]byte(it.ValueJson)); err == nil {
+			s.Values[it.Key] = v
+		}
+	}
+	return s
+}
 
 func applyRun(info *Info, r *recordpb.RunRecord) {
 	info.ID, info.Entity, info.Project = r.RunId, r.Entity, r.Project
