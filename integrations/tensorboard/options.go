@@ -20,6 +20,7 @@ type config struct {
 	interval  time.Duration
 	idle      time.Duration // < 0: not set
 	warn      func(string)
+	inProcess bool // WithLogDir: the plugin in this process
 }
 
 func newConfig(opts []Option) config {
@@ -74,3 +75,10 @@ func WithIdleFlush(d time.Duration) Option { return func(c *config) { c.idle = d
 // WithWarnings receives warnings: damaged event files, values that cannot
 // be converted or logged.
 func WithWarnings(warn func(msg string)) Option { return func(c *config) { c.warn = warn } }
+
+// WithInProcess makes WithLogDir run the tensorboard plugin in the
+// training process (wandb.WithInProcessPlugin) instead of as the binary
+// wandb-plugin-tensorboard: for programs shipped without the binary, and
+// tests. It has no effect on Sync, Watch and Patch, which always run in
+// the caller's process.
+func WithInProcess(inProcess bool) Option { return func(c *config) { c.inProcess = inProcess } }

@@ -27,7 +27,8 @@ func Enabled(run *wandb.Run) bool {
 // hook (a TensorFlow or PyTorch child process writes its files on its own,
 // and tfevents.Writer is an ordinary value), so the log directory must be
 // given here; subdirectories created under it later (train/, validation/)
-// are found by the Watcher.
+// are found by the Watcher. WithLogDir does the same at Init through the
+// tensorboard plugin, with nothing to stop.
 func Patch(ctx context.Context, run *wandb.Run, logDir string, opts ...Option) (*Watcher, error) {
 	if logDir == "" {
 		return nil, errors.New("tensorboard: patch: no log directory: Go has no TensorFlow writer to hook, name the directory")

@@ -20,9 +20,9 @@ import (
 )
 
 // Sink receives what Sync and Watch read from a log directory. RunSink
-// logs into a run in this process; the plugin hub carries the same two
-// calls from a plugin process to the run (issue 7), which is why rows hold
-// data only.
+// logs into a run in this process; EmitterSink carries the same two calls
+// to the run as plugin emissions (Plugin, WithLogDir), which is why rows
+// hold data only.
 //
 // Calls come from one goroutine at a time. Rows of one log directory come
 // in file order, one per TensorBoard step (consecutive events of a step
@@ -63,14 +63,18 @@ func (s *runSink) WriteRow(_ context.Context, row Row) error {
 	m := make(map[string]any, len(row.Values)+2)
 	var errs []error
 	for k, v := range row.Values {
-		val, err := s.value(k, v)
+		val, err := wandbValue(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("key %q: %w", k, err))
 			continue
 		}
-		if val != nil {
-			m[k] = val
+		if v.Kind == PRCurve {
+			if err := s.setChart(k); err != nil {
+				errs = append(errs, fmt.Errorf("key %q: %w", k, err))
+				continue
+			}
 		}
+		m[k] = val
 	}
 	m[GlobalStepKey] = row.Step
 	if row.WallTime > 0 {
@@ -83,13 +87,33 @@ func (s *runSink) WriteRow(_ context.Context, row Row) error {
 	return nil
 }
 
-func (s *runSink) value(key string, v Value) (any, error) {
+// setChart sets the config entry of the PR-curve chart of key, unless the
+// run has it already.
+func (s *runSink) setChart(key string) error {
+	path := chartPath(key)
+	cfg := chartConfig(key)
+	if old, ok := s.run.Config().GetPath(path...); !ok || !reflect.DeepEqual(old, cfg) {
+		if err := s.run.Config().SetPath(path, cfg); err != nil {
+			return fmt.Errorf("chart: %w", err)
+		}
+	}
+	return nil
+}
+
+// wandbValue is the value a converted Value is logged as, by either
+// transport: a number, a string, a *wandb.Histogram, a *wandb.Image or
+// []*wandb.Image (images decoded: PNG, JPEG or GIF), or for a PR curve a
+// *wandb.Table with columns recall and precision.
+func wandbValue(v Value) (any, error) {
 	switch v.Kind {
 	case Number:
 		return v.Number, nil
 	case Text:
 		return v.Text, nil
 	case Histogram:
+		if v.Histogram == nil {
+			return nil, errors.New("no histogram")
+		}
 		return v.Histogram, nil
 	case Images:
 		ims := make([]*wandb.Image, 0, len(v.Images))
@@ -104,18 +128,21 @@ func (s *runSink) value(key string, v Value) (any, error) {
 			}
 			ims = append(ims, im)
 		}
+		if len(ims) == 0 {
+			return nil, errors.New("no images")
+		}
 		if len(ims) == 1 {
 			return ims[0], nil
 		}
 		return ims, nil
 	case PRCurve:
-		return s.prCurve(key, v.PRCurve)
+		return prTable(v.PRCurve)
 	}
 	return nil, fmt.Errorf("unknown value kind %v", v.Kind)
 }
 
-// prCurve makes the table and sets the chart's config entry.
-func (s *runSink) prCurve(key string, c *Curve) (*wandb.Table, error) {
+// prTable is the table of a PR curve.
+func prTable(c *Curve) (*wandb.Table, error) {
 	if c == nil || len(c.Recall) != len(c.Precision) {
 		return nil, errors.New("malformed PR curve")
 	}
@@ -123,20 +150,21 @@ func (s *runSink) prCurve(key string, c *Curve) (*wandb.Table, error) {
 	for i := range rows {
 		rows[i] = []any{c.Recall[i], c.Precision[i]}
 	}
-	t, err := wandb.NewTable([]string{"recall", "precision"}, rows)
-	if err != nil {
-		return nil, err
-	}
-	cfg := plotting.PanelConfig(plotting.SpecLine,
+	return wandb.NewTable([]string{"recall", "precision"}, rows)
+}
+
+// chartPath is the config path of the chart of the PR curve logged under
+// key: _wandb.visualize.<key>.
+func chartPath(key string) []string { return []string{"_wandb", "visualize", key} }
+
+// chartConfig is that chart: a wandb/line/v0 panel of the key's table,
+// recall against precision, titled ChartTitle(key), as W&B's TensorBoard
+// sync makes it (not a wandb.CustomChart: that would log the table under
+// <key>_table and a PNG).
+func chartConfig(key string) map[string]any {
+	return plotting.PanelConfig(plotting.SpecLine,
 		map[string]string{"x": "recall", "y": "precision"},
 		map[string]string{"title": ChartTitle(key)}, key)
-	path := []string{"_wandb", "visualize", key}
-	if old, ok := s.run.Config().GetPath(path...); !ok || !reflect.DeepEqual(old, cfg) {
-		if err := s.run.Config().SetPath(path, cfg); err != nil {
-			return nil, fmt.Errorf("chart: %w", err)
-		}
-	}
-	return t, nil
 }
 
 func (s *runSink) SaveFile(_ context.Context, path, name string) error {

@@ -150,6 +150,25 @@ func (w *Watcher) pollLocked(ctx context.Context, tail bool) error {
 	return errors.Join(errs...)
 }
 
+// Flush polls now and then writes the row of every directory's last step
+// read, without waiting for the next step or WithIdleFlush's quiet: after
+// it, everything read so far has been written. A value of that step that
+// comes later lands in a second row with the same global_step (as after an
+// idle flush). It returns the errors of the poll and of writing the rows.
+// After Stop it does nothing.
+func (w *Watcher) Flush(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		return nil
+	}
+	errs := []error{w.pollLocked(ctx, true)}
+	for _, dir := range slices.Sorted(maps.Keys(w.streams)) {
+		errs = append(errs, w.streams[dir].flush(ctx))
+	}
+	return errors.Join(errs...)
+}
+
 // Stats returns what has been read so far.
 func (w *Watcher) Stats() Stats {
 	w.mu.Lock()
