@@ -51,6 +51,7 @@ func (r *Run) finish(ctx context.Context, exitCode int) error {
 		r.finished.Store(true)
 		return nil
 	}
+	r.runFinishHooks(ctx)
 	r.stopPlugins(ctx) // plugins.go: flush and stop them while the run still takes records
 	r.stopSystemMetrics(ctx)
 	var errs []error
