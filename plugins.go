@@ -239,3 +239,22 @@ func (s runSink) LogLine(level plugins.Level, text string) {
 		s.r.warn("%s", text)
 	}
 }
+
+// Plugins returns the state of the run's plugins (none without plugins).
+func (r *Run) Plugins() []host.Status {
+	if r == nil || r.plugins == nil {
+		return nil
+	}
+	return r.plugins.session.Status()
+}
+
+// HasPlugin reports whether the run has a plugin of that name that is
+// running (so Observe reaches it).
+func (r *Run) HasPlugin(name string) bool {
+	for _, s := range r.Plugins() {
+		if s.Name == name && s.State == host.StateRunning {
+			return true
+		}
+	}
+	return false
+}

@@ -379,3 +379,20 @@ func BenchmarkRunObserve(b *testing.B) {
 		})
 	}
 }
+
+func TestHasPlugin(t *testing.T) {
+	var nilRun *wandb.Run
+	if nilRun.HasPlugin("x") || nilRun.Plugins() != nil {
+		t.Fatal("a nil run has plugins")
+	}
+	p := &spy{}
+	run, _ := start(t, wandb.WithInProcessPlugin(p))
+	name := p.Manifest().Name
+	if !run.HasPlugin(name) || run.HasPlugin("not-"+name) || len(run.Plugins()) != 1 {
+		t.Fatalf("HasPlugin(%q) = %v, plugins %+v", name, run.HasPlugin(name), run.Plugins())
+	}
+	plain, _ := start(t, wandb.WithReinit(wandb.ReinitCreateNew))
+	if plain.HasPlugin(name) {
+		t.Fatal("a run without plugins has one")
+	}
+}

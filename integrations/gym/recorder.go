@@ -76,7 +76,8 @@ func RecordVideo[O, A any](env Env[O, A], run *wandb.Run, opts ...Option) (*Reco
 // Wrap is monitor_gym for Go: the one call that stands in for W&B's patch
 // of gym's recorder. It returns RecordVideo(env, run, opts...) when the
 // run's settings have monitor_gym (wandb.WithMonitorGym(true)), and env
-// itself otherwise. Options are checked either way.
+// itself otherwise. Options are checked either way. When the run has the
+// gym plugin (wandb.WithPlugins("gym")), frames go to it (ViaPlugin).
 func Wrap[O, A any](env Env[O, A], run *wandb.Run, opts ...Option) (Env[O, A], error) {
 	c, err := newConfig(opts)
 	if err != nil {
@@ -87,6 +88,10 @@ func Wrap[O, A any](env Env[O, A], run *wandb.Run, opts ...Option) (Env[O, A], e
 	}
 	if s := run.Settings(); s == nil || !s.MonitorGym {
 		return env, nil
+	}
+	// With the gym plugin running, frames go to it and it encodes there.
+	if run.HasPlugin("gym") {
+		c.viaPlugin = true
 	}
 	r, err := newRecorder(env, run, c)
 	if err != nil {
