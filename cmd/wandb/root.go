@@ -85,6 +85,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	)
 	root.AddCommand(a.newPluginsCmd()) // plugins.go
 	root.AddCommand(a.newSyncCmd())
+	root.AddCommand(a.newServerCmd()) // server.go
 	return root
 }
 

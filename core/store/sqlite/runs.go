@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gowandb/wandb/core/wjson"
+
 	"github.com/gowandb/wandb/core/store"
 )
 
@@ -80,9 +82,11 @@ func (s *Store) ListProjects(ctx context.Context, entity string) ([]store.Projec
 	return out, nil
 }
 
+// jsonObject checks that b is a JSON object, allowing W&B's bare NaN and
+// ±Infinity tokens (summaries hold them).
 func jsonObject(what string, b json.RawMessage) (string, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+	v, err := wjson.Decode(b)
+	if _, ok := v.(map[string]any); err != nil || !ok {
 		return "", fmt.Errorf("%w: %s is not a JSON object", store.ErrInvalid, what)
 	}
 	return string(b), nil

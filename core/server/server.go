@@ -1,0 +1,197 @@
+// Package server is gowandb's tracking server: it speaks the W&B wire
+// protocol that wandb clients (ours in core/sender, and the official SDK)
+// use, over a store.Store and store.Blobs.
+//
+// Served so far (see the routes table in [Server.Handler]):
+//
+//   - POST /graphql: the run-path operations, routed by operationName:
+//     Viewer, ServerInfo / ServerFeaturesQuery, UpsertBucket,
+//     RunResumeStatus and CreateRunFiles. An unknown operation is a GraphQL
+//     error, not an HTTP error.
+//   - POST /files/{entity}/{project}/{run}/file_stream: history, events and
+//     output.log lines appended by offset (a resend is ignored, a gap is
+//     409), the summary replaced, complete/exitcode finishing the run. The
+//     response is {"exitcode":null,"limits":{},"stopped":<bool>}.
+//   - PUT /files/upload/{token}: run file uploads. The token in the URL is
+//     a short-lived HMAC over run and file name, so the client sends no
+//     credentials there.
+//
+// Every other route needs "Authorization: Basic base64(api:KEY)" with a key
+// the store knows (401 otherwise); a run of an entity the user may not
+// access is 403.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gowandb/wandb/core/store"
+)
+
+// Server is the tracking server. Create it with [New].
+type Server struct {
+	store     store.Store
+	blobs     store.Blobs
+	secret    []byte
+	uploadTTL time.Duration
+	baseURL   string
+	now       func() time.Time
+	log       *slog.Logger
+	maxBody   int64
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithUploadSecret sets the HMAC key of upload tokens (default: random per
+// process, so upload URLs die with the process).
+func WithUploadSecret(b []byte) Option { return func(s *Server) { s.secret = b } }
+
+// WithUploadTTL sets how long an upload URL stays valid (default 1 h).
+func WithUploadTTL(d time.Duration) Option { return func(s *Server) { s.uploadTTL = d } }
+
+// WithBaseURL sets the public URL upload URLs start with (default: taken
+// from each request's Host).
+func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = u } }
+
+// WithClock sets the clock (tests).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithLogger sets the logger for server-side errors (default slog.Default).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// New returns a server over st and blobs.
+func New(st store.Store, blobs store.Blobs, opts ...Option) *Server {
+	s := &Server{store: st, blobs: blobs, uploadTTL: time.Hour, now: time.Now, log: slog.Default(),
+		maxBody: 64 << 20}
+	for _, o := range opts {
+		o(s)
+	}
+	if len(s.secret) == 0 {
+		s.secret = make([]byte, 32)
+		_, _ = rand.Read(s.secret)
+	}
+	return s
+}
+
+// Handler returns the server's HTTP handler. All routes are in this table.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	routes := []struct {
+		pattern string
+		h       http.HandlerFunc
+		auth    bool
+	}{
+		{"POST /graphql", s.graphql, true},
+		{"POST /files/{entity}/{project}/{run}/file_stream", s.fileStream, true},
+		{"PUT /files/upload/{token}", s.upload, false}, // the token authorizes
+	}
+	for _, r := range routes {
+		h := http.Handler(r.h)
+		if r.auth {
+			h = s.authenticate(h)
+		}
+		mux.Handle(r.pattern, h)
+	}
+	return mux
+}
+
+type ctxKey struct{}
+
+// userFrom returns the authenticated user of the request.
+func userFrom(ctx context.Context) store.User {
+	u, _ := ctx.Value(ctxKey{}).(store.User)
+	return u
+}
+
+// authenticate checks "Basic api:KEY" against the store's API keys.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, key, ok := r.BasicAuth()
+		if !ok || key == "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="wandb"`)
+			httpError(w, http.StatusUnauthorized, "missing credentials: send Authorization: Basic base64(api:<API key>)")
+			return
+		}
+		u, _, err := s.store.UserByAPIKey(r.Context(), key)
+		if errors.Is(err, store.ErrNotFound) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="wandb"`)
+			httpError(w, http.StatusUnauthorized, "invalid API key")
+			return
+		}
+		if err != nil {
+			s.internal(w, fmt.Errorf("checking API key: %w", err))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, u)))
+	})
+}
+
+// errForbidden is a request for an entity the user may not access.
+var errForbidden = errors.New("permission denied")
+
+// checkEntity returns errForbidden unless the user may use entity.
+func (s *Server) checkEntity(ctx context.Context, entity string) error {
+	u := userFrom(ctx)
+	ok, err := s.store.CanAccess(ctx, u.ID, entity)
+	if err != nil {
+		return fmt.Errorf("checking access to %q: %w", entity, err)
+	}
+	if !ok {
+		return fmt.Errorf("%w: user %q may not access entity %q", errForbidden, u.Name, entity)
+	}
+	return nil
+}
+
+// status maps an error to its HTTP status.
+func status(err error) int {
+	switch {
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, store.ErrConflict):
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+var errBadRequest = errors.New("bad request")
+
+func badRequestf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errBadRequest}, args...)...)
+}
+
+// fail writes err with its status; internal errors are logged, not shown.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	code := status(err)
+	if code == http.StatusInternalServerError {
+		s.internal(w, err)
+		return
+	}
+	httpError(w, code, err.Error())
+}
+
+func (s *Server) internal(w http.ResponseWriter, err error) {
+	s.log.Error("server: internal error", "err", err)
+	httpError(w, http.StatusInternalServerError, "internal server error")
+}
+
+// httpError writes {"error": msg} with code.
+func httpError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
