@@ -5,49 +5,127 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gowandb/wandb"
+	"github.com/gowandb/wandb/core/rundir"
+	"github.com/gowandb/wandb/core/sender"
+	"github.com/gowandb/wandb/core/settings"
+	"github.com/gowandb/wandb/core/syncer"
 	"github.com/gowandb/wandb/integrations/tensorboard"
 )
 
-// errNoServerSync is `wandb sync` without --tensorboard: uploading runs
-// needs a tracking server, which is the tracking-server issue's.
-var errNoServerSync = errors.New("uploading runs to a W&B server is not available yet (it comes with the tracking-server issue); " +
-	"`wandb sync --tensorboard DIR` imports TensorBoard logs into offline runs")
-
-// newSyncCmd is `wandb sync`: for now, `wandb sync --tensorboard DIR`
-// imports finished TensorBoard logs, one offline run per log directory.
+// newSyncCmd is `wandb sync`: upload local runs to the W&B server of the
+// settings (core/syncer), or with --tensorboard DIR import finished
+// TensorBoard logs, one offline run per log directory.
 func (a *app) newSyncCmd() *cobra.Command {
-	var tbDir, project string
+	var tbDir, project, entity string
+	var all bool
 	cmd := &cobra.Command{
-		Use:   "sync [--tensorboard DIR]",
-		Short: "Import TensorBoard logs into runs (uploading to a server is not available yet)",
-		Long: "With --tensorboard DIR, import finished TensorBoard logs: every directory under DIR (DIR included) " +
+		Use:   "sync [RUN_DIR...] [--all] [--tensorboard DIR]",
+		Short: "Upload local runs to a W&B server, or import TensorBoard logs into runs",
+		Long: "Upload the given run directories (or with --all every run under <dir>/wandb not synced yet) to the " +
+			"W&B server of the settings (WANDB_BASE_URL, WANDB_API_KEY, settings files): run metadata and config, " +
+			"history, summary, system metrics, console output and the run's files. Sync is idempotent: what the " +
+			"server already has is not sent again. A synced run gets a run-<id>.wandb.synced marker next to its log.\n\n" +
+			"With --tensorboard DIR, import finished TensorBoard logs: every directory under DIR (DIR included) " +
 			"that holds event files (events.out.tfevents.<time>.<host>…, no *.profile-empty) becomes one offline " +
 			"run in <dir>/wandb named after the directory (its path under DIR, or DIR's name), its events history " +
 			"rows (wandb-behaviour.md §9.1) and its event files saved with the run. Damaged files are imported as " +
-			"far as they can be read and the damage is reported.\n\n" +
-			"Without --tensorboard, sync would upload local runs to a W&B server; this build has no tracking " +
-			"server yet, so it says so and fails.",
+			"far as they can be read and the damage is reported.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if tbDir == "" {
-				return errNoServerSync
+			if tbDir != "" {
+				if all {
+					return usagef("%s: --all and --tensorboard do not go together", cmd.CommandPath())
+				}
+				if len(args) > 0 {
+					return usagef("%s: unexpected argument %q (the log directory goes after --tensorboard)", cmd.CommandPath(), args[0])
+				}
+				return a.syncTensorboard(cmd.Context(), tbDir, project)
 			}
-			if len(args) > 0 {
-				return usagef("%s: unexpected argument %q (the log directory goes after --tensorboard)", cmd.CommandPath(), args[0])
+			if len(args) == 0 && !all {
+				return usagef("%s: give run directories or --all", cmd.CommandPath())
 			}
-			return a.syncTensorboard(cmd.Context(), tbDir, project)
+			return a.syncRuns(cmd.Context(), args, all, project, entity)
 		},
 	}
 	cmd.Flags().StringVar(&tbDir, "tensorboard", "", "import the TensorBoard logs under `DIR`")
-	cmd.Flags().StringVar(&project, "project", "", "the project of the runs made (default: as wandb.Init decides)")
+	cmd.Flags().StringVar(&project, "project", "", "the project of the runs (default: the run's own, or as wandb.Init decides)")
+	cmd.Flags().StringVar(&entity, "entity", "", "the entity to upload to (default: the run's own, else the key's default entity)")
+	cmd.Flags().BoolVar(&all, "all", false, "sync every run under <dir>/wandb that is not synced yet")
 	return cmd
+}
+
+// syncRuns uploads run directories with core/syncer.
+func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, entity string) error {
+	s, err := settings.Load(a.env, a.dir)
+	if err != nil {
+		return err
+	}
+	if s.APIKey == "" {
+		return errors.New("no API key: set WANDB_API_KEY or run `wandb login` to sync runs to a server")
+	}
+	if s.BaseURL == "" {
+		return errors.New("no server: set WANDB_BASE_URL")
+	}
+	base, err := url.Parse(s.BaseURL)
+	if err != nil {
+		return fmt.Errorf("base URL %q: %w", s.BaseURL, err)
+	}
+	hc := &http.Client{Transport: sender.NewAuthTransport(base, s.APIKey, "gowandb-cli/"+versionString(), http.DefaultTransport)}
+	c := &sender.Client{BaseURL: s.BaseURL, HTTP: hc, Retrier: sender.GraphQLRetrier()}
+	if all {
+		runs, err := rundir.List(a.rootDir())
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if !syncer.IsSynced(r.Dir) && !slices.Contains(dirs, r.Dir) {
+				dirs = append(dirs, r.Dir)
+			}
+		}
+		if len(dirs) == 0 {
+			fmt.Fprintf(a.stdout, "nothing to sync under %s\n", rundir.WandbDir(a.rootDir()))
+			return nil
+		}
+	}
+	var opts []syncer.Option
+	if project != "" {
+		opts = append(opts, syncer.WithProject(project))
+	}
+	if entity != "" {
+		opts = append(opts, syncer.WithEntity(entity))
+	}
+	var failed int
+	for _, d := range dirs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := syncer.Sync(ctx, d, c, opts...)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "wandb: error: %s: %v\n", d, err)
+			failed++
+			continue
+		}
+		state := "crashed"
+		if res.Complete {
+			state = fmt.Sprintf("exit %d", res.ExitCode)
+		}
+		fmt.Fprintf(a.stdout, "%s: %d rows sent (%d already there), %d files uploaded, %s → %s/%s\n",
+			res.ID, res.RowsSent, res.RowsSkipped, res.FilesUploaded, state, strings.TrimSuffix(s.BaseURL, "/"), res.Path())
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d runs failed to sync", failed, len(dirs))
+	}
+	return nil
 }
 
 // syncTensorboard makes one run per log directory under dir.

@@ -57,7 +57,7 @@ func TestSyncTensorboard(t *testing.T) {
 
 func TestSyncWithoutTensorboard(t *testing.T) {
 	r := cli(t, nil, "--dir", t.TempDir(), "sync", "somewhere")
-	if r.code != exitFailure || !strings.Contains(r.stderr, "tracking-server issue") {
+	if r.code != exitFailure || !strings.Contains(r.stderr, "no API key") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	empty := t.TempDir()

@@ -157,11 +157,26 @@ func (f *FileStream) poke() {
 // for it. If ctx ends first the stream is abandoned (its data stays in the
 // run log) and ctx's error is returned. Finish is idempotent.
 func (f *FileStream) Finish(ctx context.Context, exitCode int) error {
+	return f.finish(ctx, &exitCode)
+}
+
+// End is Finish without "complete": it sends everything queued at once and
+// stops the stream, leaving the run unfinished on the server (a crashed run
+// being synced). It waits for the last request; it is idempotent.
+func (f *FileStream) End(ctx context.Context) error {
+	return f.finish(ctx, nil)
+}
+
+func (f *FileStream) finish(ctx context.Context, exitCode *int) error {
 	f.mu.Lock()
 	if !f.closed && f.dead == nil {
 		f.closed = true
 		f.finishing = true
-		_ = exitUpdate{exitCode}.apply(&f.p)
+		if exitCode != nil {
+			_ = exitUpdate{*exitCode}.apply(&f.p)
+		} else {
+			f.p.end = true
+		}
 	}
 	f.mu.Unlock()
 	f.poke()
@@ -335,6 +350,7 @@ type pending struct {
 	uploaded   []string
 	preempting bool
 	complete   bool
+	end        bool // End: the last request goes without complete
 	exitCode   *int
 
 	nLines, nBytes int
@@ -425,6 +441,10 @@ func (p *pending) take(max int, off Offsets) (req *fsRequest, n [numKinds]int, f
 	if p.complete && p.nLines == 0 {
 		req.Complete, req.ExitCode = true, p.exitCode
 		p.complete = false
+		final = true
+	}
+	if p.end && p.nLines == 0 {
+		p.end = false
 		final = true
 	}
 	return req, n, final

@@ -182,3 +182,31 @@ func TestFileStreamLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestFileStreamEndWithoutComplete: End sends what is queued at once and
+// stops the stream without "complete" (a crashed run being synced).
+func TestFileStreamEndWithoutComplete(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := sendertest.New()
+		f := newTestStream(s, FileStreamConfig{})
+		f.Push(HistoryUpdate{Lines: []string{`{"_step":0}`, `{"_step":1}`}})
+		f.Push(SummaryUpdate{JSON: `{"a":1}`})
+		if err := f.End(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := s.FileStream()
+		if len(got) != 1 {
+			t.Fatalf("requests %d", len(got))
+		}
+		r := got[0]
+		if len(r.Files[HistoryFile].Content) != 2 || r.Files[SummaryFile].Content[0] != `{"a":1}` || r.Complete || r.ExitCode != nil {
+			t.Errorf("request %+v", r)
+		}
+		if err := f.End(context.Background()); err != nil {
+			t.Errorf("second End: %v", err)
+		}
+		if err := f.Push(HistoryUpdate{}); !errors.Is(err, ErrClosed) {
+			t.Errorf("push after End: %v", err)
+		}
+	})
+}
