@@ -27,8 +27,8 @@ var (
 	// ErrInvalidMetric is wrapped by DefineMetric errors.
 	ErrInvalidMetric = runstate.ErrInvalidMetric
 	// ErrOnlineUnavailable is returned by Init in online mode with force set
-	// while this build cannot reach a server.
-	ErrOnlineUnavailable = errors.New("wandb: online mode is not available in this build; use offline mode or drop force")
+	// when there is no API key or the server does not answer.
+	ErrOnlineUnavailable = errors.New("wandb: online mode is not available (no API key, or the server did not answer); use offline mode or drop force")
 	// ErrRunExists is returned by Init with resume "never" when a run with
 	// the id exists.
 	ErrRunExists = errors.New("wandb: a run with this id already exists")

@@ -68,6 +68,7 @@ func (r *Run) finish(ctx context.Context, exitCode int) error {
 	errs = append(errs, r.log.Close(ctx))
 	r.configDirty.Store(true)
 	errs = append(errs, r.writeFiles())
+	r.finishUpload(ctx) // online.go: after the log is closed and the files written
 	if exitCode == 0 && r.settings.Resume != "" {
 		errs = append(errs, rundir.RemoveResume(r.root))
 	}

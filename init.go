@@ -74,14 +74,16 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 		now = o.now
 	}
 	r := &Run{settings: s, mode: Mode(s.Mode), warnOut: warnOut, startTime: now(), now: now, magic: o.magic}
-	if r.mode == ModeOnline {
-		if s.Force {
-			return nil, ErrOnlineUnavailable
-		}
-		r.warn("online mode needs a tracking server, which this build cannot use yet: logging offline instead (pass WithMode(wandb.ModeOffline) or run `wandb offline` to silence this)")
-		r.mode = ModeOffline
-	}
 	r.project, r.entity = s.Project, s.Entity
+	if r.mode == ModeOnline {
+		if err := r.connectOnline(ctx); err != nil { // online.go
+			if s.Force {
+				return nil, fmt.Errorf("%w: %w", ErrOnlineUnavailable, err)
+			}
+			r.warn("online mode: %v: logging offline instead (pass WithMode(wandb.ModeOffline) or run `wandb offline` to silence this)", err)
+			r.mode = ModeOffline
+		}
+	}
 	r.group, r.jobType, r.sweepID = s.RunGroup, s.RunJobType, s.SweepID
 	r.name, r.notes, r.tags = s.RunName, s.RunNotes, s.RunTags
 	r.root = s.RootDir
@@ -358,6 +360,7 @@ func (r *Run) start(ctx context.Context, cfg map[string]any, o *initOptions) err
 			r.capture = c
 		}
 	}
+	r.startUploader() // online.go
 	r.bg.Add(1)
 	go r.collectMetadata(context.WithoutCancel(ctx))
 	if o.signals == nil || *o.signals {

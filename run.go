@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/gowandb/wandb/core/console"
+	"github.com/gowandb/wandb/core/online"
 	"github.com/gowandb/wandb/core/record/recordpb"
 	"github.com/gowandb/wandb/core/rundir"
 	"github.com/gowandb/wandb/core/runlog"
 	"github.com/gowandb/wandb/core/runstate"
+	"github.com/gowandb/wandb/core/sender"
 	"github.com/gowandb/wandb/core/settings"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -54,7 +56,9 @@ type Run struct {
 	now         func() time.Time
 	magic       any
 	configDirty atomic.Bool
-	plugins     *pluginHub // plugins.go; nil without plugins
+	plugins     *pluginHub       // plugins.go; nil without plugins
+	client      *sender.Client   // online.go; nil offline
+	uploader    *online.Uploader // online.go; nil offline
 }
 
 // ID is the run id, unique within the project.
