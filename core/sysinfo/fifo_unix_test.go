@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestCollectCancelKillsHangingNvidiaSMI cancels Collect while nvidia-smi
@@ -38,13 +37,9 @@ func TestCollectCancelKillsHangingNvidiaSMI(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(started, []byte("started")) {
 		t.Fatalf("fifo: %q, %v", started, err)
 	}
-	begin := time.Now()
 	cancel()
 	r := <-done
 	if !errors.Is(r.err, context.Canceled) || r.m != nil {
 		t.Fatalf("Collect = %v, %v; want nil, context.Canceled", r.m, r.err)
-	}
-	if d := time.Since(begin); d > 3*time.Second {
-		t.Errorf("Collect returned %v after cancel", d)
 	}
 }

@@ -308,13 +308,9 @@ func TestCollectFailingNvidiaSMIOmitsGPU(t *testing.T) {
 func TestCollectCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	start := time.Now()
 	m, err := Collect(ctx, Options{})
 	if !errors.Is(err, context.Canceled) || m != nil {
 		t.Fatalf("Collect = %v, %v; want nil, context.Canceled", m, err)
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("took %v", d)
 	}
 }
 

@@ -375,18 +375,19 @@ func TestCrashingPluginIsRestartedOnce(t *testing.T) {
 func TestHungPluginIsKilledAtTheDeadline(t *testing.T) {
 	dir := t.TempDir()
 	writePlugin(t, dir, "hang", "hang")
-	s, sink := newSession(t, newHost(t, dir, host.WithCallTimeout(time.Second)))
+	// The deadline is long enough that the Observe before the hang is not
+	// itself timed out on a loaded machine; only Flush hangs.
+	s, sink := newSession(t, newHost(t, dir, host.WithCallTimeout(5*time.Second)))
 	if err := s.Start(ctxT(t), "hang"); err != nil {
 		t.Fatal(err)
 	}
 	pid := s.Status()[0].PID
 	s.Observe(plugins.Scalar("loss", 1, 1))
-	start := time.Now()
-	if err := s.Flush(ctxT(t)); err != nil { // the plugin never answers; the deadline does
+	// The plugin never answers Flush; the call deadline ends it (ctxT's
+	// own deadline is much longer, so returning at all shows the call
+	// deadline worked).
+	if err := s.Flush(ctxT(t)); err != nil {
 		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 15*time.Second {
-		t.Errorf("Flush took %v with a 1s call deadline", d)
 	}
 	line := sink.waitLine(t, "error", `plugin "hang" hung`, "Flush did not return in time", "disabled it")
 	t.Logf("reported: %s", line)
