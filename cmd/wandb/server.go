@@ -71,8 +71,10 @@ func (a *app) server(ctx context.Context, addr, dataDir string) error {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: server.New(st, blobs, server.WithUploadSecret(secret)).Handler(),
-		ReadHeaderTimeout: 10 * time.Second}
+	tracker := server.New(st, blobs, server.WithUploadSecret(secret))
+	srv := &http.Server{Handler: tracker.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Runs that stop sending heartbeats are marked crashed.
+	go tracker.WatchHeartbeats(ctx, server.DefaultCrashAfter, time.Minute)
 	fmt.Fprintf(a.stdout, "wandb server: listening on %s (data in %s)\n", host, dataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

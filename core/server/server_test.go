@@ -31,7 +31,7 @@ type env struct {
 	srv   *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...server.Option) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -53,7 +53,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(server.New(st, blobs).Handler())
+	srv := httptest.NewServer(server.New(st, blobs, opts...).Handler())
 	t.Cleanup(srv.Close)
 	return &env{st: st, blobs: blobs, srv: srv}
 }
