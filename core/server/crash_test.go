@@ -111,4 +111,3 @@ func mustBlobs(t *testing.T) store.Blobs {
 	}
 	return b
 }
-
