@@ -3,6 +3,7 @@ package wandb
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/gowandb/wandb/core/runconfig"
 	"github.com/gowandb/wandb/core/runstate"
@@ -49,3 +50,35 @@ func wrap(op string, err error) error {
 	}
 	return fmt.Errorf("wandb: %s: %w", op, err)
 }
+
+var (
+	// ErrRunPathRequired is returned by Restore before Init without RunPath.
+	ErrRunPathRequired = errors.New("wandb: run_path required when calling wandb.restore before wandb.init")
+	// ErrPathEscape is wrapped by Save and Restore errors for a path that
+	// would land outside the run's files directory.
+	ErrPathEscape = errors.New("wandb: path escapes the run's files directory")
+)
+
+// FileNotFoundError is returned by Restore when the run has no such file.
+type FileNotFoundError struct {
+	Name string // the file asked for
+	Run  string // the run path searched
+}
+
+func (e *FileNotFoundError) Error() string {
+	return fmt.Sprintf("wandb: File %s not found in %s", e.Name, e.Run)
+}
+
+// Unwrap makes errors.Is(err, fs.ErrNotExist) hold.
+func (e *FileNotFoundError) Unwrap() error { return fs.ErrNotExist }
+
+// RunNotFoundError is returned by Restore when no run with the path is
+// found.
+type RunNotFoundError struct {
+	Path string // the run path asked for
+}
+
+func (e *RunNotFoundError) Error() string { return fmt.Sprintf("wandb: run %s not found", e.Path) }
+
+// Unwrap makes errors.Is(err, ErrRunNotFound) hold.
+func (e *RunNotFoundError) Unwrap() error { return ErrRunNotFound }
