@@ -2,10 +2,13 @@ package syncer
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -60,6 +63,12 @@ type Stream struct {
 	exited    bool
 	exitCode  int32
 	haveFinal bool
+
+	// Saved files (FilesRecords), by path relative to files/ with "/", in
+	// the order first saved, and the MD5 of each file's last upload.
+	policy map[string]recordpb.FilesItem_PolicyType
+	saved  []string
+	sent   map[string][md5.Size]byte
 }
 
 // NewStream returns a Stream; nothing is sent before the first Pump.
@@ -67,7 +76,8 @@ func NewStream(cfg StreamConfig) *Stream {
 	if cfg.TransmitInterval <= 0 {
 		cfg.TransmitInterval = 50 * time.Millisecond
 	}
-	return &Stream{cfg: cfg, config: map[string]any{}, sum: map[string]any{}}
+	return &Stream{cfg: cfg, config: map[string]any{}, sum: map[string]any{},
+		policy: map[string]recordpb.FilesItem_PolicyType{}, sent: map[string][md5.Size]byte{}}
 }
 
 // Result is what the stream has done so far.
@@ -135,6 +145,9 @@ func (s *Stream) Pump(ctx context.Context) error {
 		}
 		s.sumDirty = false
 	}
+	// A file that fails to upload now is tried again on the next pass and
+	// at Finish (which reports the error), so live upload goes on.
+	_, _ = s.uploadSaved(ctx, false)
 	return nil
 }
 
@@ -190,6 +203,17 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 		return s.output(outputLines(r.Output.Line, r.Output.OutputType == recordpb.OutputRecord_STDERR, r.Output.Timestamp.AsTime()))
 	case *recordpb.Record_OutputRaw:
 		return s.output(outputLines(r.OutputRaw.Line, r.OutputRaw.OutputType == recordpb.OutputRawRecord_STDERR, r.OutputRaw.Timestamp.AsTime()))
+	case *recordpb.Record_Files:
+		for _, it := range r.Files.Files {
+			p := path.Clean(it.Path)
+			if !filepath.IsLocal(filepath.FromSlash(p)) {
+				continue
+			}
+			if _, ok := s.policy[p]; !ok {
+				s.saved = append(s.saved, p)
+			}
+			s.policy[p] = it.Policy
+		}
 	case *recordpb.Record_Exit:
 		s.exited, s.exitCode = true, r.Exit.ExitCode
 		s.sumDirty = true
@@ -280,15 +304,10 @@ func (s *Stream) Finish(ctx context.Context) (Result, error) {
 	if !s.started {
 		return s.res, fmt.Errorf("syncer: %s: the run log has no run record", s.cfg.LogPath)
 	}
-	uploaded, err := uploadFiles(ctx, s.cfg.Client, filepath.Join(filepath.Dir(s.cfg.LogPath), rundir.FilesDir), s.res)
-	s.res.FilesUploaded = len(uploaded)
+	_, err := s.uploadSaved(ctx, true)
+	s.res.FilesUploaded = len(s.sent)
 	if err != nil {
 		return s.res, err
-	}
-	if len(uploaded) > 0 {
-		if err := s.st.push(sender.UploadedUpdate{Paths: uploaded}); err != nil {
-			return s.res, fmt.Errorf("syncer: uploaded: %w", err)
-		}
 	}
 	if s.exited {
 		if err := s.fs.Finish(ctx, int(s.exitCode)); err != nil {
@@ -386,4 +405,114 @@ func (s *Stream) Drain(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// uploadSaved uploads the saved files that are due (W&B's save policies):
+// "now" files not uploaded yet and "live" files whose content (MD5, the
+// link followed) changed since their last upload; with final, also "end"
+// files and every other file under files/ but uploaded "now" ones, again
+// skipping those whose content is what was last uploaded. The file stream is told what was
+// uploaded. Files missing now are skipped.
+func (s *Stream) uploadSaved(ctx context.Context, final bool) ([]string, error) {
+	if !s.started {
+		return nil, nil
+	}
+	dir := filepath.Join(filepath.Dir(s.cfg.LogPath), rundir.FilesDir)
+	var names []string
+	content := map[string][]byte{}
+	sums := map[string][md5.Size]byte{}
+	consider := func(name string) error {
+		if _, ok := content[name]; ok {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || !final {
+				return nil
+			}
+			return fmt.Errorf("syncer: files: %w", err)
+		}
+		sum := md5.Sum(b)
+		if prev, ok := s.sent[name]; ok && prev == sum {
+			return nil
+		}
+		if b == nil {
+			b = []byte{}
+		}
+		names = append(names, name)
+		content[name], sums[name] = b, sum
+		return nil
+	}
+	for _, name := range s.saved {
+		switch s.policy[name] {
+		case recordpb.FilesItem_NOW:
+			if _, ok := s.sent[name]; ok {
+				continue
+			}
+		case recordpb.FilesItem_END:
+			if !final {
+				continue
+			}
+		}
+		if err := consider(name); err != nil {
+			return nil, err
+		}
+	}
+	if final {
+		all, err := listFiles(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range all {
+			_, up := s.sent[name]
+			if p, ok := s.policy[name]; up && ok && p == recordpb.FilesItem_NOW {
+				continue // "now" is uploaded once
+			}
+			if err := consider(name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	done, err := uploadNames(ctx, s.cfg.Client, dir, s.res, names, func(name string) ([]byte, error) { return content[name], nil })
+	for _, name := range done {
+		s.sent[name] = sums[name]
+	}
+	if len(done) > 0 {
+		if perr := s.st.push(sender.UploadedUpdate{Paths: done}); perr != nil && err == nil {
+			err = fmt.Errorf("syncer: uploaded: %w", perr)
+		}
+	}
+	return done, err
+}
+
+// listFiles lists the files under dir (relative, with "/"), following
+// links to regular files; a missing dir has none.
+func listFiles(dir string) ([]string, error) {
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+				return nil
+			}
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		names = append(names, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("syncer: files: %w", err)
+	}
+	return names, nil
 }

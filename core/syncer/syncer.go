@@ -418,6 +418,13 @@ func uploadFiles(ctx context.Context, c *sender.Client, dir string, res Result) 
 	if err != nil {
 		return nil, fmt.Errorf("syncer: files: %w", err)
 	}
+	return uploadNames(ctx, c, dir, res, names, nil)
+}
+
+// uploadNames uploads the named files (relative to dir, with "/") and
+// returns those uploaded. read, when not nil, gives each file's content
+// (nil content: skip the file); otherwise the file is read from dir.
+func uploadNames(ctx context.Context, c *sender.Client, dir string, res Result, names []string, read func(name string) ([]byte, error)) ([]string, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -428,7 +435,15 @@ func uploadFiles(ctx context.Context, c *sender.Client, dir string, res Result) 
 	up := &sender.Uploader{HTTP: c.HTTP, Retrier: sender.TransferRetrier()}
 	var done []string
 	for _, t := range rf.Targets {
-		ok, err := up.UploadFile(ctx, t, rf.Header, filepath.Join(dir, filepath.FromSlash(t.Name)))
+		var ok bool
+		if read == nil {
+			ok, err = up.UploadFile(ctx, t, rf.Header, filepath.Join(dir, filepath.FromSlash(t.Name)))
+		} else {
+			var b []byte
+			if b, err = read(t.Name); err == nil && b != nil {
+				ok, err = up.Upload(ctx, t, rf.Header, b)
+			}
+		}
 		if err != nil {
 			return done, fmt.Errorf("syncer: %w", err)
 		}
