@@ -221,10 +221,12 @@ func TestRunSurvivesItsPluginBeingKilled(t *testing.T) {
 
 func TestRunFinishesPastAHungPlugin(t *testing.T) {
 	run, warns := startWithPlugins(t, []string{"hang"}, wandb.WithPlugins("hang"),
-		wandb.WithPluginHostOptions(host.WithCallTimeout(300*time.Millisecond)))
+		wandb.WithPluginHostOptions(host.WithCallTimeout(time.Second)))
 	run.Log(map[string]any{"a": 1})
 	finish(t, run)
-	wantContains(t, warns.String(), `plugin "hang" hung: Flush did not return in time`)
+	// The hang is caught at Flush, by the call deadline or by the flush's
+	// own context, whichever a loaded machine hits first.
+	wantContains(t, warns.String(), `plugin "hang" hung`, "lush", "disabled it")
 	info, rows := replay(t, run)
 	if len(rows) != 1 || !info.Exited {
 		t.Errorf("rows %d, exited %v", len(rows), info.Exited)
