@@ -44,7 +44,7 @@ func (r Row) Map() map[string]any {
 		if err != nil {
 			v = it.ValueJSON
 		}
-		setPath(m, it.Path, v)
+		SetPath(m, it.Path, v)
 	}
 	return m
 }
@@ -153,7 +153,7 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 		case *recordpb.Record_Run:
 			applyRun(info, r.Run)
 		case *recordpb.Record_Config:
-			applyConfig(info.Config, r.Config)
+			ApplyConfig(info.Config, r.Config)
 		case *recordpb.Record_History:
 			row := historyRow(r.History)
 			info.Rows++
@@ -163,7 +163,7 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 				if err != nil {
 					continue
 				}
-				setPath(summary, it.Path, v)
+				SetPath(summary, it.Path, v)
 				if len(it.Path) == 1 {
 					switch it.Path[0] {
 					case "_runtime":
@@ -179,10 +179,10 @@ func Replay(path string, onRow func(Row) error) (*Info, error) {
 				}
 			}
 		case *recordpb.Record_Summary:
-			applySummary(summary, r.Summary)
+			ApplySummary(summary, r.Summary)
 			if isFullSummary(r.Summary) {
 				final = map[string]any{}
-				applySummary(final, r.Summary)
+				ApplySummary(final, r.Summary)
 			}
 		case *recordpb.Record_Metric:
 			info.Metrics = append(info.Metrics, r.Metric)
@@ -242,33 +242,36 @@ func applyRun(info *Info, r *recordpb.RunRecord) {
 		info.StartTime = r.StartTime.AsTime()
 	}
 	if r.Config != nil {
-		applyConfig(info.Config, r.Config)
+		ApplyConfig(info.Config, r.Config)
 	}
 }
 
-func applyConfig(cfg map[string]any, c *recordpb.ConfigRecord) {
+// ApplyConfig applies a config record (updates and removals, nested keys
+// kept nested) to cfg.
+func ApplyConfig(cfg map[string]any, c *recordpb.ConfigRecord) {
 	for _, it := range c.Update {
 		v, err := runstate.DecodeJSON([]byte(it.ValueJson))
 		if err != nil {
 			continue
 		}
-		setPath(cfg, itemPath(it.Key, it.NestedKey), v)
+		SetPath(cfg, ItemPath(it.Key, it.NestedKey), v)
 	}
 	for _, it := range c.Remove {
-		deletePath(cfg, itemPath(it.Key, it.NestedKey))
+		DeletePath(cfg, ItemPath(it.Key, it.NestedKey))
 	}
 }
 
-func applySummary(sum map[string]any, s *recordpb.SummaryRecord) {
+// ApplySummary applies a summary record to sum the same way.
+func ApplySummary(sum map[string]any, s *recordpb.SummaryRecord) {
 	for _, it := range s.Update {
 		v, err := runstate.DecodeJSON([]byte(it.ValueJson))
 		if err != nil {
 			continue
 		}
-		setPath(sum, itemPath(it.Key, it.NestedKey), v)
+		SetPath(sum, ItemPath(it.Key, it.NestedKey), v)
 	}
 	for _, it := range s.Remove {
-		deletePath(sum, itemPath(it.Key, it.NestedKey))
+		DeletePath(sum, ItemPath(it.Key, it.NestedKey))
 	}
 }
 
@@ -278,7 +281,7 @@ func historyRow(h *recordpb.HistoryRecord) Row {
 		row.Step = h.Step.Num
 	}
 	for _, it := range h.Item {
-		p := itemPath(it.Key, it.NestedKey)
+		p := ItemPath(it.Key, it.NestedKey)
 		row.Items = append(row.Items, Item{Path: p, ValueJSON: record.ItemJSON(it)})
 		if len(p) == 1 && p[0] == "_step" {
 			if v, err := runstate.DecodeJSON([]byte(row.Items[len(row.Items)-1].ValueJSON)); err == nil {
@@ -291,7 +294,8 @@ func historyRow(h *recordpb.HistoryRecord) Row {
 	return row
 }
 
-func itemPath(key string, nested []string) []string {
+// ItemPath is the path of a record item: its nested key, else its key.
+func ItemPath(key string, nested []string) []string {
 	if len(nested) > 0 {
 		return nested
 	}
@@ -300,7 +304,8 @@ func itemPath(key string, nested []string) []string {
 	return []string{key}
 }
 
-func setPath(m map[string]any, path []string, v any) {
+// SetPath sets v at path in m, making the maps on the way.
+func SetPath(m map[string]any, path []string, v any) {
 	for _, p := range path[:len(path)-1] {
 		next, ok := m[p].(map[string]any)
 		if !ok {
@@ -312,7 +317,8 @@ func setPath(m map[string]any, path []string, v any) {
 	m[path[len(path)-1]] = v
 }
 
-func deletePath(m map[string]any, path []string) {
+// DeletePath deletes path from m.
+func DeletePath(m map[string]any, path []string) {
 	for _, p := range path[:len(path)-1] {
 		next, ok := m[p].(map[string]any)
 		if !ok {

@@ -15,6 +15,7 @@ import (
 	"github.com/gowandb/wandb/core/record"
 	"github.com/gowandb/wandb/core/record/recordpb"
 	"github.com/gowandb/wandb/core/rundir"
+	"github.com/gowandb/wandb/core/runlog"
 	"github.com/gowandb/wandb/core/runstate"
 	"github.com/gowandb/wandb/core/sender"
 	"github.com/gowandb/wandb/core/wal"
@@ -163,7 +164,7 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 	}
 	switch r := rec.RecordType.(type) {
 	case *recordpb.Record_Config:
-		applyConfigRecord(s.config, r.Config)
+		runlog.ApplyConfig(s.config, r.Config)
 		s.cfgDirty = true
 	case *recordpb.Record_History:
 		m := map[string]any{}
@@ -172,9 +173,9 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 			if err != nil {
 				continue
 			}
-			p := itemPath(it.Key, it.NestedKey)
-			setPath(m, p, v)
-			setPath(s.sum, p, v)
+			p := runlog.ItemPath(it.Key, it.NestedKey)
+			runlog.SetPath(m, p, v)
+			runlog.SetPath(s.sum, p, v)
 		}
 		s.sumDirty = true
 		s.nHistory++
@@ -185,10 +186,10 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 		s.res.RowsSent++
 		return s.st.add(kindHistory, string(runstate.AppendAnyJSON(nil, m)))
 	case *recordpb.Record_Summary:
-		applySummaryRecord(s.sum, r.Summary)
+		runlog.ApplySummary(s.sum, r.Summary)
 		if len(r.Summary.Remove) == 0 {
 			s.final = map[string]any{}
-			applySummaryRecord(s.final, r.Summary)
+			runlog.ApplySummary(s.final, r.Summary)
 			s.haveFinal = true
 		}
 		s.sumDirty = true
@@ -259,7 +260,7 @@ func (s *Stream) begin(ctx context.Context, run *recordpb.RunRecord) error {
 		s.start = run.StartTime.AsTime()
 	}
 	if run.Config != nil {
-		applyConfigRecord(s.config, run.Config)
+		runlog.ApplyConfig(s.config, run.Config)
 	}
 	rs, err := c.RunResumeStatus(ctx, s.res.Entity, s.res.Project, s.res.ID)
 	if err != nil {
@@ -328,58 +329,6 @@ func (s *Stream) Finish(ctx context.Context) (Result, error) {
 func (s *Stream) Close() {
 	if s.fs != nil {
 		s.fs.Close()
-	}
-}
-
-func itemPath(key string, nested []string) []string {
-	if len(nested) > 0 {
-		return nested
-	}
-	return []string{key}
-}
-
-func setPath(m map[string]any, path []string, v any) {
-	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
-}
-
-func deletePath(m map[string]any, path []string) {
-	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			return
-		}
-		m = next
-	}
-	delete(m, path[len(path)-1])
-}
-
-func applyConfigRecord(cfg map[string]any, c *recordpb.ConfigRecord) {
-	for _, it := range c.Update {
-		if v, err := runstate.DecodeJSON([]byte(it.ValueJson)); err == nil {
-			setPath(cfg, itemPath(it.Key, it.NestedKey), v)
-		}
-	}
-	for _, it := range c.Remove {
-		deletePath(cfg, itemPath(it.Key, it.NestedKey))
-	}
-}
-
-func applySummaryRecord(sum map[string]any, r *recordpb.SummaryRecord) {
-	for _, it := range r.Update {
-		if v, err := runstate.DecodeJSON([]byte(it.ValueJson)); err == nil {
-			setPath(sum, itemPath(it.Key, it.NestedKey), v)
-		}
-	}
-	for _, it := range r.Remove {
-		deletePath(sum, itemPath(it.Key, it.NestedKey))
 	}
 }
 
