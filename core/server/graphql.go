@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,69 +11,87 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
+	"github.com/gowandb/wandb/core/server/gql"
 	"github.com/gowandb/wandb/core/store"
 )
 
-// gqlRequest is a GraphQL request body.
-type gqlRequest struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
+// schemaFiles are the GraphQL schema, the documentation of what /graphql
+// answers (see schema/base.graphql).
+//
+//go:embed schema/*.graphql
+var schemaFiles embed.FS
+
+// loadSchema parses the embedded schema once.
+var loadSchema = sync.OnceValues(func() (*gql.Schema, error) {
+	return gql.LoadSchema(schemaFiles, "schema/*.graphql")
+})
+
+// newExecutor returns the executor with every area's resolvers.
+func (s *Server) newExecutor() (*gql.Executor, error) {
+	sch, err := loadSchema()
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	e := gql.NewExecutor(sch)
+	s.registerWire(e)
+	s.registerQuery(e)
+	s.registerArtifacts(e)
+	return e, nil
 }
 
-// gqlOp answers one operation from its variables.
-type gqlOp func(s *Server, ctx context.Context, vars map[string]any) (any, error)
-
-// operations are the GraphQL operations served, by operationName. The
-// response shapes follow the queries W&B clients send (see core/sender).
-var operations = map[string]gqlOp{
-	"Viewer":              (*Server).opViewer,
-	"ServerInfo":          (*Server).opServerInfo,
-	"ServerFeaturesQuery": (*Server).opServerInfo,
-	"UpsertBucket":        (*Server).opUpsertBucket,
-	"RunResumeStatus":     (*Server).opRunResumeStatus,
-	"CreateRunFiles":      (*Server).opCreateRunFiles,
+// registerWire registers the run wire protocol's root fields.
+func (s *Server) registerWire(e *gql.Executor) {
+	e.Query("viewer", s.opViewer)
+	e.Query("serverInfo", s.opServerInfo)
+	e.Query("model", s.opModel)
+	e.Mutation("upsertBucket", s.opUpsertBucket)
+	e.Mutation("createRunFiles", s.opCreateRunFiles)
 }
 
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
-	var req gqlRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody)).Decode(&req); err != nil {
+	var req gql.Request
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("GraphQL request over %d bytes", tooBig.Limit))
+			return
+		}
 		httpError(w, http.StatusBadRequest, fmt.Sprintf("malformed GraphQL request: %v", err))
 		return
 	}
-	op := operations[req.OperationName]
-	if op == nil {
-		writeJSON(w, http.StatusOK, gqlErrors(fmt.Sprintf("unknown operation %q: this server answers %s",
-			req.OperationName, strings.Join(opNames(), ", "))))
+	if !utf8.ValidString(req.Query) {
+		httpError(w, http.StatusBadRequest, "malformed GraphQL request: the query is not valid UTF-8")
 		return
 	}
 	if req.Variables == nil {
 		req.Variables = map[string]any{}
 	}
-	data, err := op(s, context.WithValue(r.Context(), baseKey{}, requestBase(r)), req.Variables)
-	if err != nil {
-		code := status(err)
-		if code == http.StatusInternalServerError {
-			s.log.Error("server: graphql", "op", req.OperationName, "err", err)
-			writeJSON(w, code, gqlErrors("internal server error"))
-			return
-		}
-		if code != http.StatusForbidden {
-			code = http.StatusOK // GraphQL reports errors in the body
-		}
-		writeJSON(w, code, gqlErrors(err.Error()))
-		return
+	resp := s.exec.Execute(context.WithValue(r.Context(), baseKey{}, requestBase(r)), req)
+	code := http.StatusOK
+	if resp.Invalid {
+		code = http.StatusBadRequest
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data})
-}
-
-func gqlErrors(msg string) map[string]any {
-	return map[string]any{"data": nil, "errors": []map[string]any{{"message": msg}}}
-}
-
-func opNames() []string {
-	return []string{"CreateRunFiles", "RunResumeStatus", "ServerFeaturesQuery", "ServerInfo", "UpsertBucket", "Viewer"}
+	for i, e := range resp.Errors {
+		if e.Err == nil {
+			continue
+		}
+		switch c := status(e.Err); c {
+		case http.StatusInternalServerError:
+			s.log.Error("server: graphql", "op", req.OperationName, "path", e.Path, "err", e.Err)
+			resp.Errors[i].Message = "internal server error"
+			code = c
+		case http.StatusForbidden:
+			if code == http.StatusOK {
+				code = c
+			}
+		}
+	}
+	writeJSON(w, code, resp)
 }
 
 // nodeID is a GraphQL global id: base64("Type:id").
@@ -107,13 +126,17 @@ func (s *Server) opViewer(ctx context.Context, _ map[string]any) (any, error) {
 	teams := []any{}
 	for _, e := range ents {
 		if e.IsTeam {
-			teams = append(teams, map[string]any{"node": map[string]any{"name": e.Name}})
+			teams = append(teams, map[string]any{"node": entityValue(e)})
 		}
 	}
-	return map[string]any{"viewer": map[string]any{
-		"id": nodeID("User", u.ID), "entity": u.Name, "username": u.Name, "email": u.Email,
+	return map[string]any{
+		"id": nodeID("User", u.ID), "name": u.Name, "entity": u.Name, "username": u.Name, "email": u.Email,
 		"admin": u.Admin, "flags": "{}", "teams": map[string]any{"edges": teams},
-	}}, nil
+	}, nil
+}
+
+func entityValue(e store.Entity) map[string]any {
+	return map[string]any{"id": nodeID("Entity", e.ID), "name": e.Name, "isTeam": e.IsTeam}
 }
 
 // features are the server features reported to clients: none of the
@@ -121,9 +144,9 @@ func (s *Server) opViewer(ctx context.Context, _ map[string]any) (any, error) {
 var features = []map[string]any{}
 
 func (s *Server) opServerInfo(context.Context, map[string]any) (any, error) {
-	return map[string]any{"serverInfo": map[string]any{
-		"features": features, "cliVersionInfo": map[string]any{}, "latestLocalVersionInfo": nil,
-	}}, nil
+	return map[string]any{
+		"features": features, "cliVersionInfo": json.RawMessage("{}"), "latestLocalVersionInfo": nil,
+	}, nil
 }
 
 // entityProject resolves the entity and project of a request, defaulting
@@ -184,8 +207,9 @@ func optStr(vars map[string]any, k string) *string {
 	return nil
 }
 
-func (s *Server) opUpsertBucket(ctx context.Context, vars map[string]any) (any, error) {
-	entity, project, name := str(vars, "entity"), str(vars, "project"), str(vars, "name")
+func (s *Server) opUpsertBucket(ctx context.Context, args map[string]any) (any, error) {
+	vars, _ := args["input"].(map[string]any)
+	entity, project, name := str(vars, "entityName"), str(vars, "modelName"), str(vars, "name")
 	if id := str(vars, "id"); id != "" {
 		rid, ok := parseNodeID("Run", id)
 		if !ok {
@@ -252,20 +276,7 @@ func (s *Server) opUpsertBucket(ctx context.Context, vars map[string]any) (any, 
 	if err != nil {
 		return nil, fmt.Errorf("upserting run %s/%s/%s: %w", entity, project, name, err)
 	}
-	p, err := s.store.Project(ctx, entity, project)
-	if err != nil {
-		return nil, fmt.Errorf("project %s/%s: %w", entity, project, err)
-	}
-	ent, err := s.store.Entity(ctx, entity)
-	if err != nil {
-		return nil, fmt.Errorf("entity %s: %w", entity, err)
-	}
-	return map[string]any{"upsertBucket": map[string]any{"inserted": inserted, "bucket": map[string]any{
-		"id": nodeID("Run", r.ID), "name": r.Name, "displayName": r.DisplayName, "description": r.Notes,
-		"config": string(r.Config), "sweepName": nil, "historyLineCount": r.HistoryLineCount,
-		"project": map[string]any{"id": nodeID("Project", p.ID), "name": p.Name,
-			"entity": map[string]any{"id": nodeID("Entity", ent.ID), "name": ent.Name}},
-	}}}, nil
+	return map[string]any{"inserted": inserted, "bucket": s.runValue(r)}, nil
 }
 
 // randomName is a new run id: 8 lowercase letters and digits.
@@ -282,51 +293,169 @@ func randomName() string {
 // resumeTail is how many history and events lines RunResumeStatus returns.
 const resumeTail = 10
 
-func (s *Server) opRunResumeStatus(ctx context.Context, vars map[string]any) (any, error) {
-	entity, project, err := s.entityProject(ctx, str(vars, "entity"), str(vars, "project"))
+// opModel is Query.model(name, entityName): the project, null when it does
+// not exist (RunResumeStatus asks for model { bucket(name, missingOk) }).
+func (s *Server) opModel(ctx context.Context, args map[string]any) (any, error) {
+	entity, project, err := s.entityProject(ctx, str(args, "entityName"), str(args, "name"))
 	if err != nil {
 		return nil, err
 	}
 	p, err := s.store.Project(ctx, entity, project)
 	if errors.Is(err, store.ErrNotFound) {
-		return map[string]any{"model": nil}, nil
+		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("project %s/%s: %w", entity, project, err)
 	}
-	model := map[string]any{"id": nodeID("Project", p.ID), "name": p.Name,
-		"entity": map[string]any{"name": entity}, "bucket": nil}
-	r, err := s.store.Run(ctx, entity, project, str(vars, "name"))
-	if errors.Is(err, store.ErrNotFound) {
-		return map[string]any{"model": model}, nil
+	return &projectObj{s: s, p: p}, nil
+}
+
+// RunField computes a field of type Run that another area added to the
+// schema (extend type Run).
+type RunField func(ctx context.Context, r store.Run, args map[string]any) (any, error)
+
+// ProjectField computes a field of type Project added by another area.
+type ProjectField func(ctx context.Context, p store.Project, args map[string]any) (any, error)
+
+// extendRun serves field name of type Run with f; extendProject likewise.
+func (s *Server) extendRun(name string, f RunField) {
+	if s.runFields == nil {
+		s.runFields = map[string]RunField{}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("run %s/%s/%s: %w", entity, project, str(vars, "name"), err)
+	s.runFields[name] = f
+}
+
+func (s *Server) extendProject(name string, f ProjectField) {
+	if s.projectFields == nil {
+		s.projectFields = map[string]ProjectField{}
 	}
-	rows, err := s.store.HistoryTail(ctx, r.ID, resumeTail)
-	if err != nil {
-		return nil, fmt.Errorf("history tail: %w", err)
+	s.projectFields[name] = f
+}
+
+// projectObj is a value of type Project.
+type projectObj struct {
+	s *Server
+	p store.Project
+}
+
+func (o *projectObj) Field(ctx context.Context, name string, args map[string]any) (any, error) {
+	p := o.p
+	switch name {
+	case "id":
+		return nodeID("Project", p.ID), nil
+	case "name":
+		return p.Name, nil
+	case "entityName":
+		return p.Entity, nil
+	case "entity":
+		e, err := o.s.store.Entity(ctx, p.Entity)
+		if err != nil {
+			return nil, fmt.Errorf("entity %s: %w", p.Entity, err)
+		}
+		return entityValue(e), nil
+	case "createdAt":
+		return p.CreatedAt, nil
+	case "bucket":
+		r, err := o.s.store.Run(ctx, p.Entity, p.Name, str(args, "name"))
+		if errors.Is(err, store.ErrNotFound) {
+			if b, _ := args["missingOk"].(bool); b {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("run %s/%s/%s: %w", p.Entity, p.Name, str(args, "name"), err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("run %s/%s/%s: %w", p.Entity, p.Name, str(args, "name"), err)
+		}
+		return o.s.runValue(r), nil
 	}
-	hist := make([]string, len(rows))
-	for i, row := range rows {
-		hist[i] = row.JSON
+	if f := o.s.projectFields[name]; f != nil {
+		return f(ctx, p, args)
 	}
-	events, err := s.store.ReadLines(ctx, r.ID, store.StreamEvents, max(0, r.EventsLineCount-resumeTail), resumeTail)
-	if err != nil {
-		return nil, fmt.Errorf("events tail: %w", err)
+	return nil, fmt.Errorf("server: Project.%s is not served", name)
+}
+
+// runValue is r as a value of type Run.
+func (s *Server) runValue(r store.Run) *runObj { return &runObj{s: s, r: r} }
+
+// runObj is a value of type Run.
+type runObj struct {
+	s *Server
+	r store.Run
+}
+
+func (o *runObj) Field(ctx context.Context, name string, args map[string]any) (any, error) {
+	r := &o.r
+	switch name {
+	case "id":
+		return nodeID("Run", r.ID), nil
+	case "name":
+		return r.Name, nil
+	case "displayName":
+		return r.DisplayName, nil
+	case "description", "notes":
+		return r.Notes, nil
+	case "config":
+		return string(r.Config), nil
+	case "summaryMetrics":
+		return string(r.Summary), nil
+	case "tags":
+		if r.Tags == nil {
+			return []string{}, nil
+		}
+		return r.Tags, nil
+	case "group":
+		return r.Group, nil
+	case "jobType":
+		return r.JobType, nil
+	case "state":
+		return string(r.State), nil
+	case "sweepName":
+		return nil, nil
+	case "project":
+		p, err := o.s.store.Project(ctx, r.Entity, r.Project)
+		if err != nil {
+			return nil, fmt.Errorf("project %s/%s: %w", r.Entity, r.Project, err)
+		}
+		return &projectObj{s: o.s, p: p}, nil
+	case "historyLineCount":
+		return r.HistoryLineCount, nil
+	case "eventsLineCount":
+		return r.EventsLineCount, nil
+	case "logLineCount":
+		return r.LogLineCount, nil
+	case "historyTail":
+		rows, err := o.s.store.HistoryTail(ctx, r.ID, resumeTail)
+		if err != nil {
+			return nil, fmt.Errorf("history tail: %w", err)
+		}
+		hist := make([]string, len(rows))
+		for i, row := range rows {
+			hist[i] = row.JSON
+		}
+		ht, _ := json.Marshal(hist)
+		return string(ht), nil
+	case "eventsTail":
+		events, err := o.s.store.ReadLines(ctx, r.ID, store.StreamEvents, max(0, r.EventsLineCount-resumeTail), resumeTail)
+		if err != nil {
+			return nil, fmt.Errorf("events tail: %w", err)
+		}
+		et, _ := json.Marshal(append([]string{}, events...))
+		return string(et), nil
+	case "wandbConfig":
+		return "{}", nil
+	case "createdAt":
+		return r.CreatedAt, nil
+	case "heartbeatAt":
+		return r.HeartbeatAt, nil
+	case "updatedAt":
+		return r.UpdatedAt, nil
+	case "stopped":
+		return r.Stopped, nil
+	case "exitcode":
+		return r.ExitCode, nil
 	}
-	ht, _ := json.Marshal(hist)
-	et, _ := json.Marshal(append([]string{}, events...))
-	tags := r.Tags
-	if tags == nil {
-		tags = []string{}
+	if f := o.s.runFields[name]; f != nil {
+		return f(ctx, o.r, args)
 	}
-	model["bucket"] = map[string]any{
-		"id": nodeID("Run", r.ID), "name": r.Name, "displayName": r.DisplayName,
-		"summaryMetrics": string(r.Summary), "config": string(r.Config), "tags": tags, "notes": r.Notes,
-		"logLineCount": r.LogLineCount, "historyLineCount": r.HistoryLineCount,
-		"eventsLineCount": r.EventsLineCount, "historyTail": string(ht), "eventsTail": string(et),
-		"wandbConfig": "{}",
-	}
-	return map[string]any{"model": model}, nil
+	return nil, fmt.Errorf("server: Run.%s is not served", name)
 }

@@ -4,10 +4,11 @@
 //
 // Served so far (see the routes table in [Server.Handler]):
 //
-//   - POST /graphql: the run-path operations, routed by operationName:
-//     Viewer, ServerInfo / ServerFeaturesQuery, UpsertBucket,
-//     RunResumeStatus and CreateRunFiles. An unknown operation is a GraphQL
-//     error, not an HTTP error.
+//   - POST /graphql: a schema-first GraphQL endpoint (package gql): each
+//     request is validated against the schema in schema/*.graphql, which
+//     documents every operation served, then resolved field by field. A
+//     query the schema does not allow is a 400 whose errors name the
+//     field or type; resolver errors are GraphQL errors.
 //   - POST /files/{entity}/{project}/{run}/file_stream: history, events and
 //     output.log lines appended by offset (a resend is ignored, a gap is
 //     409), the summary replaced, complete/exitcode finishing the run. The
@@ -31,6 +32,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gowandb/wandb/core/server/gql"
 	"github.com/gowandb/wandb/core/store"
 )
 
@@ -44,6 +46,18 @@ type Server struct {
 	now       func() time.Time
 	log       *slog.Logger
 	maxBody   int64
+
+	exec          *gql.Executor
+	runFields     map[string]RunField     // fields added to type Run by other areas
+	projectFields map[string]ProjectField // fields added to type Project
+	routes        []route                 // routes added by other areas (see addRoute)
+}
+
+// route is one HTTP route: auth says whether it needs an API key.
+type route struct {
+	pattern string
+	h       http.Handler
+	auth    bool
 }
 
 // Option configures a Server.
@@ -66,7 +80,9 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // WithLogger sets the logger for server-side errors (default slog.Default).
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
-// New returns a server over st and blobs.
+// New returns a server over st and blobs. It panics only when the embedded
+// GraphQL schema does not parse or a resolver is registered twice: both
+// are bugs caught by every test.
 func New(st store.Store, blobs store.Blobs, opts ...Option) *Server {
 	s := &Server{store: st, blobs: blobs, uploadTTL: time.Hour, now: time.Now, log: slog.Default(),
 		maxBody: 64 << 20}
@@ -77,23 +93,32 @@ func New(st store.Store, blobs store.Blobs, opts ...Option) *Server {
 		s.secret = make([]byte, 32)
 		_, _ = rand.Read(s.secret)
 	}
+	e, err := s.newExecutor()
+	if err != nil {
+		panic(err)
+	}
+	s.exec = e
 	return s
 }
 
-// Handler returns the server's HTTP handler. All routes are in this table.
+// addRoute adds a route served by Handler; areas (downloads, artifact
+// uploads, the dashboard) call it from their register functions.
+func (s *Server) addRoute(pattern string, h http.Handler, auth bool) {
+	s.routes = append(s.routes, route{pattern, h, auth})
+}
+
+// Handler returns the server's HTTP handler. All routes are in this table,
+// plus those added with addRoute.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	routes := []struct {
-		pattern string
-		h       http.HandlerFunc
-		auth    bool
-	}{
-		{"POST /graphql", s.graphql, true},
-		{"POST /files/{entity}/{project}/{run}/file_stream", s.fileStream, true},
-		{"PUT /files/upload/{token}", s.upload, false}, // the token authorizes
+	routes := []route{
+		{"POST /graphql", http.HandlerFunc(s.graphql), true},
+		{"POST /files/{entity}/{project}/{run}/file_stream", http.HandlerFunc(s.fileStream), true},
+		{"PUT /files/upload/{token}", http.HandlerFunc(s.upload), false}, // the token authorizes
 	}
+	routes = append(routes, s.routes...)
 	for _, r := range routes {
-		h := http.Handler(r.h)
+		h := r.h
 		if r.auth {
 			h = s.authenticate(h)
 		}

@@ -53,14 +53,15 @@ func (s *Server) claim(tok string) (uploadClaim, error) {
 	return c, nil
 }
 
-func (s *Server) opCreateRunFiles(ctx context.Context, vars map[string]any) (any, error) {
-	entity, project, err := s.entityProject(ctx, str(vars, "entity"), str(vars, "project"))
+func (s *Server) opCreateRunFiles(ctx context.Context, args map[string]any) (any, error) {
+	vars, _ := args["input"].(map[string]any)
+	entity, project, err := s.entityProject(ctx, str(vars, "entityName"), str(vars, "projectName"))
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.store.Run(ctx, entity, project, str(vars, "run"))
+	r, err := s.store.Run(ctx, entity, project, str(vars, "runName"))
 	if err != nil {
-		return nil, fmt.Errorf("run %s/%s/%s: %w", entity, project, str(vars, "run"), err)
+		return nil, fmt.Errorf("run %s/%s/%s: %w", entity, project, str(vars, "runName"), err)
 	}
 	names, _ := vars["files"].([]any)
 	base := s.baseURL
@@ -80,8 +81,7 @@ func (s *Server) opCreateRunFiles(ctx context.Context, vars map[string]any) (any
 		files = append(files, map[string]any{"name": name,
 			"uploadUrl": strings.TrimSuffix(base, "/") + "/files/upload/" + s.token(uploadClaim{r.ID, name, exp})})
 	}
-	return map[string]any{"createRunFiles": map[string]any{"runID": nodeID("Run", r.ID),
-		"uploadHeaders": []string{}, "files": files}}, nil
+	return map[string]any{"runID": nodeID("Run", r.ID), "uploadHeaders": []string{}, "files": files}, nil
 }
 
 type baseKey struct{}
