@@ -1,7 +1,7 @@
 # Build, test and demo recipes for gowandb. CI runs `make test` via .ci/run.
 #
 #   make test    vet + race tests for every package (installs what it needs first)
-#   make demo    train the GoMLX spirals demo (DEMO_ARGS="-steps 500 -lr 0.02")
+#   make demo    start the server, train the GoMLX demo logged to it, say where to look (DEMO_ARGS="-steps 500")
 #   make lint    fail on unformatted files, then go vet
 #   make fuzz    run each Fuzz target for FUZZTIME (default 20s)
 #   make bench   benchmarks with allocation counts
@@ -17,7 +17,7 @@ APT_PACKAGES ?= ffmpeg
 # GoMLX must use its pure-Go backend: the XLA one needs cgo and downloads PJRT at run time.
 export GOMLX_BACKEND ?= go
 
-.PHONY: all deps build test lint bench fuzz demo
+.PHONY: all deps build test lint bench fuzz demo demo-stop
 
 all: lint test
 
@@ -62,13 +62,12 @@ fuzz: deps
 	done
 
 demo: deps
-	GOMLX_BACKEND=go $(GO) run ./examples/demo $(DEMO_ARGS)
-	@echo
-	@echo "== the run, as the CLI shows it (go run ./cmd/wandb run show wandb/latest-run):"
-	@$(GO) run ./cmd/wandb run show wandb/latest-run --rows 3
-	@echo
-	@echo "== one of every media type and chart (examples/media):"
-	@$(GO) run ./examples/media
+	GO=$(GO) DEMO_ARGS="$(DEMO_ARGS)" ./examples/demo/demo.sh
+
+# Stop the server `make demo` left running (its data stays in .demo/).
+demo-stop:
+	@if [ -s .demo/server.pid ] && kill $$(cat .demo/server.pid) 2>/dev/null; then \
+		echo "demo server stopped"; else echo "no demo server running"; fi; rm -f .demo/server.pid
 
 # Regenerate the plugin contract's Go code (committed, so builds need no protoc). Needs apt
 # protobuf-compiler and, in $(go env GOPATH)/bin: `go install

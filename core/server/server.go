@@ -115,6 +115,7 @@ func (s *Server) Handler() http.Handler {
 		{"POST /graphql", http.HandlerFunc(s.graphql), true},
 		{"POST /files/{entity}/{project}/{run}/file_stream", http.HandlerFunc(s.fileStream), true},
 		{"PUT /files/upload/{token}", http.HandlerFunc(s.upload), false}, // the token authorizes
+		{"GET /healthz", http.HandlerFunc(s.healthz), false},
 	}
 	routes = append(routes, s.routes...)
 	for _, r := range routes {
@@ -125,6 +126,16 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(r.pattern, h)
 	}
 	return mux
+}
+
+// healthz answers 200 when the store answers: for load balancers, scripts
+// and `make demo`.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.store.Entity(r.Context(), "-"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		httpError(w, http.StatusServiceUnavailable, "store unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 type ctxKey struct{}

@@ -59,10 +59,16 @@ func run(ctx context.Context, args []string, out io.Writer, opts ...wandb.Option
 
 	// The flags are the run's config. The demo handles SIGINT itself (ctx),
 	// so the SDK's own signal handler is off and the exit code is ours.
+	// It logs to the server named by WANDB_BASE_URL (make demo starts one),
+	// else offline.
+	mode := wandb.ModeOffline
+	if os.Getenv("WANDB_BASE_URL") != "" {
+		mode = wandb.ModeOnline
+	}
 	opts = append([]wandb.Option{
 		wandb.WithProject("demo"),
 		wandb.WithJobType("train"),
-		wandb.WithMode(wandb.ModeOffline),
+		wandb.WithMode(mode),
 		wandb.WithConfig(fs),
 		wandb.WithTags("gomlx", "spirals"),
 		wandb.WithSignalHandler(false),
@@ -83,6 +89,9 @@ func run(ctx context.Context, args []string, out io.Writer, opts ...wandb.Option
 			err = ferr
 		}
 		fmt.Fprintf(out, "\nrun %s (%s) is in %s\n", wrun.Name(), wrun.ID(), wrun.SyncDir())
+		if u := wrun.URL(); u != "" {
+			fmt.Fprintf(out, "on the server: %s\n", u)
+		}
 		fmt.Fprintf(out, "look at it with:\n  go run ./cmd/wandb run show %s\n  go run ./cmd/wandb export %s --format csv\n", wrun.SyncDir(), wrun.SyncDir())
 	}()
 	// The summary keeps the best held-out accuracy and the lowest loss.

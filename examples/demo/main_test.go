@@ -16,7 +16,7 @@ import (
 func TestRunLogsTraining(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-steps", "3", "-hidden", "8", "-seed", "3"}, &out, wandb.WithDir(dir)); err != nil {
+	if err := run(context.Background(), []string{"-steps", "3", "-hidden", "8", "-seed", "3"}, &out, wandb.WithDir(dir), wandb.WithMode(wandb.ModeOffline)); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	for _, want := range []string{"steps=3 ", "hidden=8 ", "step    1 ", "step    3 ", "final held-out accuracy", "run show "} {

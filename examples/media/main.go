@@ -1,4 +1,5 @@
-// Command media logs one of every W&B data type to an offline run: a
+// Command media logs one of every W&B data type to a run (offline, or to
+// the server in WANDB_BASE_URL): a
 // histogram, images (with boxes and a mask), a video, audio, a point cloud,
 // HTML, a table with an image cell, a gonum/plot figure, and every chart
 // preset (line, scatter, bar, histogram, line series, PR and ROC curves,
@@ -13,6 +14,7 @@ import (
 	"log"
 	"math"
 	"math/rand/v2"
+	"os"
 
 	"github.com/gowandb/wandb"
 	"gonum.org/v1/plot"
@@ -26,7 +28,12 @@ func main() {
 }
 
 func run(ctx context.Context, opts ...wandb.Option) error {
-	opts = append([]wandb.Option{wandb.WithProject("media"), wandb.WithMode(wandb.ModeOffline)}, opts...)
+	// Online to the server named by WANDB_BASE_URL (make demo starts one), else offline.
+	mode := wandb.ModeOffline
+	if os.Getenv("WANDB_BASE_URL") != "" {
+		mode = wandb.ModeOnline
+	}
+	opts = append([]wandb.Option{wandb.WithProject("media"), wandb.WithMode(mode)}, opts...)
 	r, err := wandb.Init(ctx, opts...)
 	if err != nil {
 		return err

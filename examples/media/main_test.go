@@ -15,7 +15,7 @@ import (
 // the W&B type it should have, and its files exist.
 func TestLogsOneOfEverything(t *testing.T) {
 	dir := t.TempDir()
-	if err := run(context.Background(), wandb.WithDir(dir), wandb.WithSignalHandler(false), wandb.WithReinit(wandb.ReinitCreateNew)); err != nil {
+	if err := run(context.Background(), wandb.WithDir(dir), wandb.WithMode(wandb.ModeOffline), wandb.WithSignalHandler(false), wandb.WithReinit(wandb.ReinitCreateNew)); err != nil {
 		t.Fatal(err)
 	}
 	runs, _ := rundir.List(dir)
