@@ -39,6 +39,7 @@ func (s *Server) newExecutor() (*gql.Executor, error) {
 	s.registerWire(e)
 	s.registerQuery(e)
 	s.registerArtifacts(e)
+	s.registerAdmin(e)
 	return e, nil
 }
 
