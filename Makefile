@@ -11,13 +11,14 @@ GO ?= go
 FUZZTIME ?= 20s
 DEMO_ARGS ?=
 # Debian packages the tests need, installed by `make deps` (as root, or with sudo) when the
-# command is missing: ffmpeg encodes mp4/webm/ogg videos (tests that need it skip without it).
-APT_PACKAGES ?= ffmpeg
+# command is missing: ffmpeg encodes mp4/webm/ogg videos (tests that need it skip without it);
+# chromium runs the dashboard's browser tests, npm (with node) builds the dashboard (make web).
+APT_PACKAGES ?= ffmpeg chromium npm
 
 # GoMLX must use its pure-Go backend: the XLA one needs cgo and downloads PJRT at run time.
 export GOMLX_BACKEND ?= go
 
-.PHONY: all deps build test lint bench fuzz demo demo-stop
+.PHONY: all deps build test lint bench fuzz demo demo-stop web
 
 all: lint test
 
@@ -30,11 +31,18 @@ deps:
 		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && $$sudo apt-get install -y --no-install-recommends $$missing; \
 	fi
+# PostgreSQL for the core/store/postgres tests (they start their own server). Debian keeps
+# initdb and pg_ctl in /usr/lib/postgresql/N/bin, off PATH, hence the second check.
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "deps: apt-get install postgresql"; \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	fi
 
-build: deps
+build: deps web
 	$(GO) build ./...
 
-test: deps
+test: deps web
 	$(GO) vet ./...
 	@start=$$(date +%s); \
 	if $(GO) test -race -count=1 -timeout 20m ./...; then \
@@ -61,7 +69,7 @@ fuzz: deps
 		done; \
 	done
 
-demo: deps
+demo: deps web
 	GO=$(GO) DEMO_ARGS="$(DEMO_ARGS)" ./examples/demo/demo.sh
 
 # Stop the server `make demo` left running (its data stays in .demo/).
@@ -73,6 +81,15 @@ demo-stop:
 # protobuf-compiler and, in $(go env GOPATH)/bin: `go install
 # google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12` and `go install
 # google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2`.
+# The web dashboard (core/server/dashboard): npm packages from the lockfile, then an esbuild
+# bundle in core/server/dashboard/dist, embedded by `go build`. Skipped when up to date.
+WEB := core/server/dashboard/web
+web: core/server/dashboard/dist/index.html
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+core/server/dashboard/dist/index.html: $(WEB)/node_modules/.package-lock.json $(WEB)/build.mjs $(wildcard $(WEB)/src/*)
+	cd $(WEB) && node build.mjs
+
 .PHONY: proto
 proto:
 	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc -I plugins/proto \

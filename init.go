@@ -108,6 +108,7 @@ func Init(ctx context.Context, opts ...Option) (*Run, error) {
 	}
 	r.startPlugins(ctx, o) // plugins.go
 	r.startSystemMetrics(ctx, o)
+	r.setOnStop(o.onStop) // stop.go
 	register(r, o.reinit)
 	r.runInitHooks(ctx) // hooks.go: magic and what registers through it
 	return r, nil

@@ -3,8 +3,10 @@ package wandb
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/gowandb/wandb/core/netrc"
 	"github.com/gowandb/wandb/core/online"
 	"github.com/gowandb/wandb/core/sender"
 )
@@ -17,13 +19,18 @@ var (
 	onlineInterval       = online.DefaultInterval
 	onlineFinishTimeout  = 60 * time.Second
 	onlineRetrier        *sender.Retrier // file stream; nil = the sender's default
+	onlineHeartbeat      = online.DefaultHeartbeat
 )
 
 // connectOnline checks that the server answers; it sets the client and,
 // when none was set, the entity.
 func (r *Run) connectOnline(ctx context.Context) error {
 	s := r.settings
-	c, err := online.NewClient(s.BaseURL, s.APIKey, "gowandb/"+Version)
+	key, err := apiKey(os.Environ(), s.APIKey, s.BaseURL)
+	if err != nil {
+		return err
+	}
+	c, err := online.NewClient(s.BaseURL, key, "gowandb/"+Version)
 	if err != nil {
 		return fmt.Errorf("%w (set WANDB_API_KEY or run `wandb login`)", err)
 	}
@@ -41,6 +48,24 @@ func (r *Run) connectOnline(ctx context.Context) error {
 	return nil
 }
 
+// apiKey is W&B's key order after the api_key setting (WANDB_API_KEY,
+// settings files, options): the netrc entry of the base URL's host, as
+// `wandb login` writes it.
+func apiKey(env []string, key, baseURL string) (string, error) {
+	if key != "" {
+		return key, nil
+	}
+	host, err := netrc.Host(baseURL)
+	if err != nil {
+		return "", fmt.Errorf("wandb: %w", err)
+	}
+	key, err = netrc.Lookup(env, host)
+	if err != nil {
+		return "", fmt.Errorf("wandb: API key: %w", err)
+	}
+	return key, nil
+}
+
 // startUploader starts live upload once the run log exists.
 func (r *Run) startUploader() {
 	if r.mode != ModeOnline || r.client == nil {
@@ -49,6 +74,7 @@ func (r *Run) startUploader() {
 	r.uploader = online.Start(online.Config{
 		Client: r.client, LogPath: r.dir.LogPath(), Entity: r.entity, Project: r.project,
 		Interval: onlineInterval, Retrier: onlineRetrier,
+		Heartbeat: onlineHeartbeat, OnStopped: r.serverStopped, // stop.go
 		Warn: func(msg string) { r.warn("%s (wandb sync %s)", msg, r.dir.Dir) },
 	})
 }
@@ -57,6 +83,7 @@ func (r *Run) startUploader() {
 // on the server, within onlineFinishTimeout. A failure is a warning: the
 // run log has everything, for `wandb sync`.
 func (r *Run) finishUpload(ctx context.Context) {
+	r.endStop() // stop.go: a context made while Finish ran ends too
 	if r.uploader == nil {
 		return
 	}

@@ -75,6 +75,7 @@ type initOptions struct {
 	now                                                              func() time.Time
 	skipCaller                                                       int
 	plugins                                                          pluginOptions // plugins.go
+	onStop                                                           func(*Run)    // stop.go
 }
 
 func strp(s string) *string { return &s }
@@ -222,3 +223,18 @@ func WithWarnings(w io.Writer) Option { return func(o *initOptions) { o.warnOut 
 
 // withClock injects the clock (tests).
 func withClock(now func() time.Time) Option { return func(o *initOptions) { o.now = now } }
+
+// WithOnStop sets a function called once, on its own goroutine, when the
+// run is stopped from the server (the stop button of the run's page, or
+// the StopRun API). An online run learns of a stop within 15 s, from the
+// response to its next file_stream request (an idle run sends one every
+// 10 s).
+//
+// W&B's Python SDK interrupts the main thread (KeyboardInterrupt). A Go
+// library cannot interrupt a goroutine, so by default a stopped run prints
+// a warning and cancels [Run.Context] (its cause is [ErrRunStopped]); a
+// training loop that selects on run.Context().Done() ends, and anything
+// else goes on logging until the program calls Finish. Finish then ends
+// the run as killed on the server, whatever the exit code. fn runs after
+// the context is cancelled; it may call run.Finish.
+func WithOnStop(fn func(*Run)) Option { return func(o *initOptions) { o.onStop = fn } }

@@ -248,8 +248,11 @@ func Root(dir string) RestoreOption { return func(o *restoreOptions) { o.root = 
 //
 // The run is looked up in the local run directories (the current run's
 // root, else WANDB_DIR, else the working directory), newest first, and the
-// file is copied from its files/ directory. Restoring from the server is
-// not done yet. Errors: ErrRunPathRequired before Init without RunPath,
+// file is copied from its files/ directory. A run path of the form
+// entity/project/id or project/id that names no local run is looked up on
+// the server (the current run's, else the one WANDB_BASE_URL, WANDB_API_KEY,
+// the settings files and netrc name) and the file downloaded through a
+// signed URL. Errors: ErrRunPathRequired before Init without RunPath,
 // *RunNotFoundError and *FileNotFoundError.
 func Restore(ctx context.Context, name string, opts ...RestoreOption) (*os.File, error) {
 	if err := ctx.Err(); err != nil {
@@ -308,7 +311,7 @@ func Restore(ctx context.Context, name string, opts ...RestoreOption) (*os.File,
 		return nil, fmt.Errorf("wandb: restore: %w", err)
 	}
 	if len(runs) == 0 {
-		return nil, &RunNotFoundError{Path: runPath}
+		return restoreFromServer(ctx, cur, runPath, name, root, dest)
 	}
 	for _, rd := range slices.Backward(runs) {
 		src := filepath.Join(rd.FilesPath(), name)

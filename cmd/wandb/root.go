@@ -74,7 +74,7 @@ func (a *app) newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.dir, "dir", "", "the directory whose wandb/ holds the settings and runs (default $WANDB_DIR, else .)")
 	asGroup(root)
 
-	runs := asGroup(&cobra.Command{Use: "runs", Short: "List local runs"})
+	runs := asGroup(&cobra.Command{Use: "runs", Short: "List runs (local, or on a server)"})
 	runs.AddCommand(a.newRunsLsCmd())
 	runCmd := asGroup(&cobra.Command{Use: "run", Short: "Inspect one run"})
 	runCmd.AddCommand(a.newRunShowCmd())
@@ -85,7 +85,12 @@ func (a *app) newRootCmd() *cobra.Command {
 	)
 	root.AddCommand(a.newPluginsCmd()) // plugins.go
 	root.AddCommand(a.newSyncCmd())
-	root.AddCommand(a.newServerCmd()) // server.go
+	root.AddCommand(a.newServerCmd())  // server.go
+	root.AddCommand(a.newAdminCmd())   // admin.go
+	root.AddCommand(a.newHistoryCmd()) // history.go
+	root.AddCommand(a.newLoginCmd())   // login.go
+
+	root.AddCommand(a.newArtifactCmd()) // artifact.go
 	return root
 }
 

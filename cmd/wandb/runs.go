@@ -31,19 +31,50 @@ type runEntry struct {
 const stateUnknown = "unknown"
 
 // newRunsLsCmd is `wandb runs ls`: every run under <dir>/wandb, oldest
-// first.
+// first; or with ENTITY/PROJECT the runs the server stores.
 func (a *app) newRunsLsCmd() *cobra.Command {
 	var asJSON, fast bool
+	var sq serverRunsQuery
 	cmd := &cobra.Command{
-		Use:   "ls",
-		Short: "List the runs under <dir>/wandb with their state, oldest first",
+		Use:   "ls [DIR | ENTITY/PROJECT]",
+		Short: "List the runs under <dir>/wandb, or a project's runs on the server",
 		Long: "List the runs under <dir>/wandb with their state, oldest first. Steps counts the history rows " +
-			"of each run log; with --fast only the end of each log is read and steps is the last step + 1.",
-		Args: argsNamed(),
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runsLs(cmd.Context(), asJSON, fast) },
+			"of each run log; with --fast only the end of each log is read and steps is the last step + 1. " +
+			"A directory argument is the same as --dir.\n\n" +
+			"With ENTITY/PROJECT (or PROJECT of the key's own entity), list the project's runs on the W&B server " +
+			"of the settings (WANDB_BASE_URL, WANDB_API_KEY, netrc), newest first. --filter takes an expression " +
+			"(config.lr > 0.01 and state = finished; summary.loss < 0.5 or tags contains baseline; " +
+			"name ~ \"sweep-\"; not, parentheses) or W&B's Mongo-style JSON; --state and --tag add conditions; " +
+			"--order takes W&B's order (-created_at, +summary_metrics.loss, config.lr).",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("%s: unexpected argument %q", cmd.CommandPath(), args[1])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+					a.dir = args[0]
+				} else {
+					if fast {
+						return usagef("%s: --fast lists local runs only", cmd.CommandPath())
+					}
+					if asJSON {
+						sq.format = "json"
+					}
+					return a.runsLsServer(cmd, args[0], sq)
+				}
+			}
+			if sq.anySet(cmd) {
+				return usagef("%s: --filter, --order, --state, --tag, --limit and --format need ENTITY/PROJECT (a server listing)", cmd.CommandPath())
+			}
+			return a.runsLs(cmd.Context(), asJSON, fast)
+		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	cmd.Flags().BoolVar(&fast, "fast", false, "read only the end of each run log (steps = last step + 1)")
+	sq.flags(cmd)
 	return cmd
 }
 

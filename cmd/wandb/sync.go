@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gowandb/wandb"
+	"github.com/gowandb/wandb/core/netrc"
 	"github.com/gowandb/wandb/core/rundir"
 	"github.com/gowandb/wandb/core/sender"
 	"github.com/gowandb/wandb/core/settings"
@@ -27,9 +29,10 @@ import (
 // TensorBoard logs, one offline run per log directory.
 func (a *app) newSyncCmd() *cobra.Command {
 	var tbDir, project, entity string
-	var all bool
+	var all, clean, cleanForce bool
+	var cleanHours int
 	cmd := &cobra.Command{
-		Use:   "sync [RUN_DIR...] [--all] [--tensorboard DIR]",
+		Use:   "sync [RUN_DIR...] [--all] [--tensorboard DIR] [--clean [--clean-old-hours H] [--clean-force]]",
 		Short: "Upload local runs to a W&B server, or import TensorBoard logs into runs",
 		Long: "Upload the given run directories (or with --all every run under <dir>/wandb not synced yet) to the " +
 			"W&B server of the settings (WANDB_BASE_URL, WANDB_API_KEY, settings files): run metadata and config, " +
@@ -39,9 +42,26 @@ func (a *app) newSyncCmd() *cobra.Command {
 			"that holds event files (events.out.tfevents.<time>.<host>…, no *.profile-empty) becomes one offline " +
 			"run in <dir>/wandb named after the directory (its path under DIR, or DIR's name), its events history " +
 			"rows (wandb-behaviour.md §9.1) and its event files saved with the run. Damaged files are imported as " +
-			"far as they can be read and the damage is reported.",
+			"far as they can be read and the damage is reported.\n\n" +
+			"With --clean, delete the directories of runs under <dir>/wandb that are synced (they have the " +
+			"marker) and started more than --clean-old-hours ago (default 24), after a confirmation that " +
+			"--clean-force skips (W&B's wandb sync --clean).\n\n" +
+			"A progress bar goes to standard error when it is a terminal; otherwise each run gets one line on " +
+			"standard output.",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if clean {
+				if all || tbDir != "" || len(args) > 0 {
+					return usagef("%s: --clean goes alone (with --clean-old-hours and --clean-force)", cmd.CommandPath())
+				}
+				if cleanHours < 0 {
+					return usagef("%s: --clean-old-hours must not be negative", cmd.CommandPath())
+				}
+				return a.cleanSynced(cmd.InOrStdin(), time.Duration(cleanHours)*time.Hour, cleanForce)
+			}
+			if cleanForce || cmd.Flags().Changed("clean-old-hours") {
+				return usagef("%s: --clean-force and --clean-old-hours go with --clean", cmd.CommandPath())
+			}
 			if tbDir != "" {
 				if all {
 					return usagef("%s: --all and --tensorboard do not go together", cmd.CommandPath())
@@ -61,6 +81,9 @@ func (a *app) newSyncCmd() *cobra.Command {
 	cmd.Flags().StringVar(&project, "project", "", "the project of the runs (default: the run's own, or as wandb.Init decides)")
 	cmd.Flags().StringVar(&entity, "entity", "", "the entity to upload to (default: the run's own, else the key's default entity)")
 	cmd.Flags().BoolVar(&all, "all", false, "sync every run under <dir>/wandb that is not synced yet")
+	cmd.Flags().BoolVar(&clean, "clean", false, "delete synced runs under <dir>/wandb")
+	cmd.Flags().IntVar(&cleanHours, "clean-old-hours", 24, "with --clean, delete only runs started more than `H` hours ago")
+	cmd.Flags().BoolVar(&cleanForce, "clean-force", false, "with --clean, delete without asking")
 	return cmd
 }
 
@@ -70,11 +93,20 @@ func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, en
 	if err != nil {
 		return err
 	}
-	if s.APIKey == "" {
-		return errors.New("no API key: set WANDB_API_KEY or run `wandb login` to sync runs to a server")
-	}
 	if s.BaseURL == "" {
 		return errors.New("no server: set WANDB_BASE_URL")
+	}
+	if s.APIKey == "" { // W&B's order: WANDB_API_KEY and settings, then netrc
+		host, err := netrc.Host(s.BaseURL)
+		if err != nil {
+			return err
+		}
+		if s.APIKey, err = netrc.Lookup(a.env, host); err != nil {
+			return err
+		}
+	}
+	if s.APIKey == "" {
+		return errors.New("no API key: set WANDB_API_KEY or run `wandb login` to sync runs to a server")
 	}
 	base, err := url.Parse(s.BaseURL)
 	if err != nil {
@@ -105,15 +137,26 @@ func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, en
 		opts = append(opts, syncer.WithEntity(entity))
 	}
 	var failed int
-	for _, d := range dirs {
+	bar := newProgressBar(a.stderr, len(dirs))
+	for i, d := range dirs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := syncer.Sync(ctx, d, c, opts...)
+		runOpts := opts
+		if bar != nil {
+			name := filepath.Base(d)
+			bar.update(i, name, syncer.Progress{})
+			runOpts = append(slices.Clone(opts), syncer.WithProgress(func(p syncer.Progress) { bar.update(i, name, p) }))
+		}
+		res, err := syncer.Sync(ctx, d, c, runOpts...)
+		bar.clear()
 		if err != nil {
 			fmt.Fprintf(a.stderr, "wandb: error: %s: %v\n", d, err)
 			failed++
 			continue
+		}
+		for _, w := range res.Warnings {
+			a.warnf("%s: %s", d, w)
 		}
 		state := "crashed"
 		if res.Complete {
@@ -122,6 +165,7 @@ func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, en
 		fmt.Fprintf(a.stdout, "%s: %d rows sent (%d already there), %d files uploaded, %s → %s/%s\n",
 			res.ID, res.RowsSent, res.RowsSkipped, res.FilesUploaded, state, strings.TrimSuffix(s.BaseURL, "/"), res.Path())
 	}
+	bar.done()
 	if failed > 0 {
 		return fmt.Errorf("%d of %d runs failed to sync", failed, len(dirs))
 	}

@@ -19,8 +19,17 @@ import (
 	"github.com/gowandb/wandb/core/syncer"
 )
 
-// DefaultInterval is how often the Uploader reads the run log.
-const DefaultInterval = 5 * time.Second
+// DefaultInterval is how often the Uploader reads the run log: new rows
+// reach the server within about a second, one file_stream request per
+// pass at most (W&B's hosted service allows a run 2 requests/s).
+const DefaultInterval = time.Second
+
+// DefaultHeartbeat is how long the live file stream stays idle before it
+// sends a heartbeat. W&B's clients wait 30 s; the response of every request
+// says whether the run was stopped from the server, so a shorter idle time
+// bounds how late an idle run learns of a stop (W&B's Python SDK polls
+// every 15 s).
+const DefaultHeartbeat = 10 * time.Second
 
 // DefaultConnectTimeout bounds Connect: Init fails over to offline fast.
 const DefaultConnectTimeout = 5 * time.Second
@@ -73,6 +82,13 @@ type Config struct {
 	Retrier *sender.Retrier
 	// Warn reports, once, that live upload stopped.
 	Warn func(msg string)
+	// Heartbeat is the file stream's idle time before a heartbeat
+	// (DefaultHeartbeat when 0).
+	Heartbeat time.Duration
+	// OnStopped is called once, from the file stream's goroutine, when the
+	// server says the run was stopped (W&B's stop button or StopRun). It
+	// must not block: Finish waits for that goroutine.
+	OnStopped func()
 }
 
 // Uploader sends a run log to the server in the background.
@@ -95,10 +111,14 @@ func Start(cfg Config) *Uploader {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultInterval
 	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
 	u := &Uploader{cfg: cfg, reqs: make(chan chan error), stop: make(chan struct{}), done: make(chan struct{})}
 	u.ctx, u.cancel = context.WithCancel(context.Background())
 	u.stream = syncer.NewStream(syncer.StreamConfig{Client: cfg.Client, LogPath: cfg.LogPath,
 		Entity: cfg.Entity, Project: cfg.Project, Retrier: cfg.Retrier, Fresh: true,
+		HeartbeatInterval: cfg.Heartbeat, OnStopped: cfg.OnStopped,
 		OnDead: func(err error) { u.fail(fmt.Errorf("online: file stream: %w", err)) }})
 	go u.loop()
 	return u

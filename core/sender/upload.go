@@ -3,6 +3,7 @@ package sender
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 )
@@ -41,15 +42,31 @@ func (u *Uploader) Upload(ctx context.Context, t UploadTarget, header http.Heade
 	return true, nil
 }
 
-// UploadFile reads path and uploads it (whole file in memory; multipart for
-// large files is not built yet).
+// UploadFile uploads the file at path, streamed from disk (reopened for
+// every retry), never held in memory whatever its size.
 func (u *Uploader) UploadFile(ctx context.Context, t UploadTarget, header http.Header, path string) (bool, error) {
 	if t.URL == "" {
 		return false, nil
 	}
-	b, err := os.ReadFile(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return false, fmt.Errorf("sender: upload %s: %w", t.Name, err)
 	}
-	return u.Upload(ctx, t, header, b)
+	// The size at the start is sent: a file growing meanwhile (a live file)
+	// is cut there, and uploaded again once its new content is seen.
+	size := st.Size()
+	open := func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(f, size), f}, nil
+	}
+	if err := u.PutStream(ctx, t.URL, header, size, open); err != nil {
+		return false, fmt.Errorf("sender: upload %s: %w", t.Name, err)
+	}
+	return true, nil
 }

@@ -1,14 +1,18 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
-
-	"github.com/gowandb/wandb/core/wjson"
+	"unicode/utf8"
 
 	"github.com/gowandb/wandb/core/store"
+	"github.com/gowandb/wandb/core/store/localblob"
+	"github.com/gowandb/wandb/core/wjson"
 )
 
 // File names of the file_stream streams (W&B behaviour §7.3).
@@ -19,7 +23,13 @@ const (
 	outputFile  = "output.log"
 )
 
-// fsRequest is a file_stream body; "{}" is a heartbeat.
+// MaxLineBytes is the largest file_stream line accepted: W&B's clients
+// split requests at 10 MiB and drop longer lines, so a longer one is a
+// client bug and gets 413 naming it.
+const MaxLineBytes = 10 << 20
+
+// fsRequest is a file_stream body; "{}" is a heartbeat. Legacy clients'
+// "dropped" and "failed" are accepted and ignored.
 type fsRequest struct {
 	Files      map[string]fsFile `json:"files"`
 	Uploaded   []string          `json:"uploaded"`
@@ -33,16 +43,45 @@ type fsFile struct {
 	Content []string `json:"content"`
 }
 
+// streamFile is the file_stream file of a store stream (OffsetError.Stream).
+var streamFile = map[string]string{"history": historyFile, string(store.StreamEvents): eventsFile,
+	string(store.StreamOutput): outputFile}
+
+// preemptingMarker is an optional store capability: keeping that a run's
+// client said it is being preempted (W&B then lets it be resumed, and
+// shows it preempted rather than crashed when it goes silent). Stores
+// without it get the flag logged only.
+type preemptingMarker interface {
+	MarkPreempting(ctx context.Context, runID int64) error
+}
+
+// fsError is a file_stream error with its HTTP status and, for an offset
+// gap, the offset the server expects for that file.
+type fsError struct {
+	code     int
+	msg      string
+	file     string
+	expected *int
+}
+
+func (e *fsError) Error() string { return e.msg }
+
 func (s *Server) fileStream(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	entity, project, name := r.PathValue("entity"), r.PathValue("project"), r.PathValue("run")
+	for _, f := range []struct{ kind, v string }{{"entity", entity}, {"project", project}, {"run", name}} {
+		if err := store.ValidName(f.kind, f.v); err != nil {
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("file_stream: bad %s name in the URL: %v", f.kind, err))
+			return
+		}
+	}
 	if err := s.checkEntity(ctx, entity); err != nil {
 		s.fail(w, err)
 		return
 	}
-	var req fsRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody)).Decode(&req); err != nil {
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("malformed file_stream request: %v", err))
+	req, ferr := s.decodeFileStream(w, r)
+	if ferr != nil {
+		s.failFileStream(w, ferr)
 		return
 	}
 	run, err := s.store.Run(ctx, entity, project, name)
@@ -50,7 +89,14 @@ func (s *Server) fileStream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("file_stream: run %s/%s/%s: %w", entity, project, name, err))
 		return
 	}
-	if err := s.applyFileStream(r, run, req); err != nil {
+	if err := s.applyFileStream(ctx, run, req); err != nil {
+		var oe *store.OffsetError
+		if errors.As(err, &oe) {
+			exp := oe.Expected
+			s.failFileStream(w, &fsError{code: http.StatusConflict, file: streamFile[oe.Stream], expected: &exp,
+				msg: fmt.Sprintf("file_stream %s/%s/%s: %v", entity, project, name, err)})
+			return
+		}
 		s.fail(w, fmt.Errorf("file_stream %s/%s/%s: %w", entity, project, name, err))
 		return
 	}
@@ -61,10 +107,84 @@ func (s *Server) fileStream(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"exitcode": nil, "limits": map[string]any{}, "stopped": run.Stopped})
 }
 
+func (s *Server) failFileStream(w http.ResponseWriter, e *fsError) {
+	body := map[string]any{"error": e.msg}
+	if e.file != "" {
+		body["file"] = e.file
+	}
+	if e.expected != nil {
+		body["expected_offset"] = *e.expected
+	}
+	writeJSON(w, e.code, body)
+}
+
+// decodeFileStream reads and checks a request body: one JSON object within
+// the body limit, known file names, offsets present and not negative, no
+// line over MaxLineBytes, uploaded names that are valid run file paths.
+func (s *Server) decodeFileStream(w http.ResponseWriter, r *http.Request) (fsRequest, *fsError) {
+	var req fsRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.maxBody))
+	err := dec.Decode(&req)
+	if err == nil {
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			err = errors.New("data after the JSON object")
+		}
+	}
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return req, &fsError{code: http.StatusRequestEntityTooLarge,
+				msg: fmt.Sprintf("file_stream: request body over %d bytes; send smaller batches", mb.Limit)}
+		}
+		return req, &fsError{code: http.StatusBadRequest, msg: fmt.Sprintf("file_stream: malformed request: %v", err)}
+	}
+	for n, f := range req.Files {
+		switch n {
+		case historyFile, eventsFile, outputFile, summaryFile:
+		default:
+			return req, &fsError{code: http.StatusBadRequest, file: n,
+				msg: fmt.Sprintf("file_stream: unknown file %q: the streams are %s, %s, %s and %s", n, historyFile, eventsFile, summaryFile, outputFile)}
+		}
+		if f.Offset == nil && n != summaryFile {
+			return req, &fsError{code: http.StatusBadRequest, file: n, msg: fmt.Sprintf("file_stream: %s: missing offset", n)}
+		}
+		if f.Offset != nil && *f.Offset < 0 {
+			return req, &fsError{code: http.StatusBadRequest, file: n, msg: fmt.Sprintf("file_stream: %s: negative offset %d", n, *f.Offset)}
+		}
+		for i, l := range f.Content {
+			if len(l) > MaxLineBytes {
+				at := i
+				if f.Offset != nil {
+					at += *f.Offset
+				}
+				return req, &fsError{code: http.StatusRequestEntityTooLarge, file: n,
+					msg: fmt.Sprintf("file_stream: %s line %d (content[%d]) is %d bytes, over the %d-byte line limit", n, at, i, len(l), MaxLineBytes)}
+			}
+		}
+	}
+	for i, u := range req.Uploaded {
+		if err := validFileName(u); err != nil {
+			return req, &fsError{code: http.StatusBadRequest, msg: fmt.Sprintf("file_stream: uploaded[%d]: %v", i, err)}
+		}
+	}
+	return req, nil
+}
+
+// validFileName checks a run file path: UTF-8, "/"-separated, no empty,
+// "." or ".." segment, no backslash or control character.
+func validFileName(name string) error {
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("file name %q is not UTF-8", name)
+	}
+	if err := localblob.ValidKey(name); err != nil {
+		return fmt.Errorf("file name %q: must be a relative path without \"..\", empty segments, backslashes or control characters", name)
+	}
+	return nil
+}
+
 // applyFileStream stores one request: the streams in a fixed order, then
-// the heartbeat, then completion.
-func (s *Server) applyFileStream(r *http.Request, run store.Run, req fsRequest) error {
-	ctx := r.Context()
+// the uploaded files, the heartbeat, preempting and completion.
+func (s *Server) applyFileStream(ctx context.Context, run store.Run, req fsRequest) error {
 	names := make([]string, 0, len(req.Files))
 	for n := range req.Files {
 		names = append(names, n)
@@ -72,9 +192,6 @@ func (s *Server) applyFileStream(r *http.Request, run store.Run, req fsRequest) 
 	sort.Strings(names)
 	for _, n := range names {
 		f := req.Files[n]
-		if f.Offset == nil && n != summaryFile {
-			return badRequestf("%s: missing offset", n)
-		}
 		var err error
 		switch n {
 		case historyFile:
@@ -84,20 +201,35 @@ func (s *Server) applyFileStream(r *http.Request, run store.Run, req fsRequest) 
 		case outputFile:
 			_, err = s.store.AppendLines(ctx, run.ID, store.StreamOutput, *f.Offset, f.Content)
 		case summaryFile:
-			err = s.replaceSummary(r, run, f.Content)
-		default:
-			err = badRequestf("unknown file_stream file %q", n)
+			err = s.replaceSummary(ctx, run, f.Content)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
 	}
+	for _, name := range req.Uploaded {
+		if err := s.recordUploaded(ctx, run, name); err != nil {
+			return fmt.Errorf("uploaded %q: %w", name, err)
+		}
+	}
 	if err := s.store.Heartbeat(ctx, run.ID, s.now()); err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
+	if req.Preempting {
+		if pm, ok := s.store.(preemptingMarker); ok {
+			if err := pm.MarkPreempting(ctx, run.ID); err != nil {
+				return fmt.Errorf("preempting: %w", err)
+			}
+		} else {
+			s.log.Info("server: run preempting", "run", run.Entity+"/"+run.Project+"/"+run.Name)
+		}
+	}
 	if req.Complete || req.ExitCode != nil {
 		state := store.StateFinished
-		if req.ExitCode != nil && *req.ExitCode != 0 {
+		switch {
+		case run.Stopped:
+			state = store.StateKilled // W&B: a run stopped from the server ends killed
+		case req.ExitCode != nil && *req.ExitCode != 0:
 			state = store.StateFailed
 		}
 		if err := s.store.SetRunState(ctx, run.ID, state, req.ExitCode); err != nil {
@@ -107,8 +239,29 @@ func (s *Server) applyFileStream(r *http.Request, run store.Run, req fsRequest) 
 	return nil
 }
 
+// recordUploaded makes sure a file the client says it uploaded has its
+// record: the PUT to our upload URL writes it, but a client that uploaded
+// the blob another way (or whose PUT raced the notice) gets it from the
+// blob. A notice for a blob we do not have is ignored: the client re-sends
+// the file when it uploads it.
+func (s *Server) recordUploaded(ctx context.Context, run store.Run, name string) error {
+	if _, err := s.store.File(ctx, run.ID, name); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	bi, err := s.blobs.Stat(ctx, blobKey(run, name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.PutFile(ctx, store.File{RunID: run.ID, Name: name, Size: bi.Size, UpdatedAt: bi.ModTime})
+}
+
 // replaceSummary stores the last summary line, which must be a JSON object.
-func (s *Server) replaceSummary(r *http.Request, run store.Run, content []string) error {
+func (s *Server) replaceSummary(ctx context.Context, run store.Run, content []string) error {
 	if len(content) == 0 {
 		return nil
 	}
@@ -119,7 +272,7 @@ func (s *Server) replaceSummary(r *http.Request, run store.Run, content []string
 	} else if _, ok := v.(map[string]any); !ok {
 		return badRequestf("summary is not a JSON object")
 	}
-	_, err := s.store.UpsertRun(r.Context(), store.RunUpsert{Entity: run.Entity, Project: run.Project,
+	_, err := s.store.UpsertRun(ctx, store.RunUpsert{Entity: run.Entity, Project: run.Project,
 		Name: run.Name, Summary: json.RawMessage(last)})
 	if err != nil {
 		return fmt.Errorf("storing summary: %w", err)

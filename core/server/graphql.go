@@ -50,6 +50,29 @@ func (s *Server) registerWire(e *gql.Executor) {
 	e.Query("model", s.opModel)
 	e.Mutation("upsertBucket", s.opUpsertBucket)
 	e.Mutation("createRunFiles", s.opCreateRunFiles)
+	e.Mutation("stopRun", s.opStopRun)
+}
+
+// opStopRun is Mutation.stopRun(input: {id}): mark the run as asked to
+// stop; its client sees it in file_stream responses.
+func (s *Server) opStopRun(ctx context.Context, args map[string]any) (any, error) {
+	in, _ := args["input"].(map[string]any)
+	id := str(in, "id")
+	rid, ok := parseNodeID("Run", id)
+	if !ok {
+		return nil, badRequestf("stopRun: malformed run id %q (want Run.id, as upsertBucket returns it)", id)
+	}
+	r, err := s.store.RunByID(ctx, rid)
+	if err != nil {
+		return nil, fmt.Errorf("stopRun: run %q: %w", id, err)
+	}
+	if err := s.checkEntity(ctx, r.Entity); err != nil {
+		return nil, err
+	}
+	if err := s.store.StopRun(ctx, r.ID); err != nil {
+		return nil, fmt.Errorf("stopRun %s/%s/%s: %w", r.Entity, r.Project, r.Name, err)
+	}
+	return map[string]any{"success": true, "clientMutationId": in["clientMutationId"]}, nil
 }
 
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
@@ -159,6 +182,9 @@ func (s *Server) entityProject(ctx context.Context, entity, project string) (str
 	if project == "" {
 		project = "uncategorized"
 	}
+	if err := store.ValidName("entity", entity); err != nil {
+		return "", "", err
+	}
 	if err := store.ValidName("project", project); err != nil {
 		return "", "", err
 	}
@@ -228,6 +254,9 @@ func (s *Server) opUpsertBucket(ctx context.Context, args map[string]any) (any, 
 	}
 	if name == "" {
 		name = randomName()
+	}
+	if err := store.ValidName("run", name); err != nil {
+		return nil, err
 	}
 	u := store.RunUpsert{Entity: entity, Project: project, Name: name,
 		DisplayName: optStr(vars, "displayName"), Notes: optStr(vars, "notes"),

@@ -2,7 +2,7 @@
 // protocol that wandb clients (ours in core/sender, and the official SDK)
 // use, over a store.Store and store.Blobs.
 //
-// Served so far (see the routes table in [Server.Handler]):
+// Routes (the table in [Server.Handler], plus those areas add with addRoute):
 //
 //   - POST /graphql: a schema-first GraphQL endpoint (package gql): each
 //     request is validated against the schema in schema/*.graphql, which
@@ -16,9 +16,17 @@
 //   - PUT /files/upload/{token}: run file uploads. The token in the URL is
 //     a short-lived HMAC over run and file name, so the client sends no
 //     credentials there.
+//   - GET /files/download/{token}: run file downloads, signed the same way
+//     with a key of their own (download.go).
+//   - PUT /artifacts/upload/{token}, GET /artifacts/blob/{token}: artifact
+//     file uploads (whole or by part, resumable) and downloads, stored once
+//     by content (artifact_upload.go).
+//   - GET /healthz: 200 while the store answers.
+//   - everything else: the web dashboard (package dashboard), with its own
+//     sign-in (session cookie) or the same API keys.
 //
-// Every other route needs "Authorization: Basic base64(api:KEY)" with a key
-// the store knows (401 otherwise); a run of an entity the user may not
+// GraphQL and file_stream need "Authorization: Basic base64(api:KEY)" with a
+// key the store knows (401 otherwise); a run of an entity the user may not
 // access is 403.
 package server
 
@@ -32,6 +40,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gowandb/wandb/core/server/dashboard"
 	"github.com/gowandb/wandb/core/server/gql"
 	"github.com/gowandb/wandb/core/store"
 )
@@ -46,11 +55,13 @@ type Server struct {
 	now       func() time.Time
 	log       *slog.Logger
 	maxBody   int64
+	maxUpload int64
 
 	exec          *gql.Executor
 	runFields     map[string]RunField     // fields added to type Run by other areas
 	projectFields map[string]ProjectField // fields added to type Project
 	routes        []route                 // routes added by other areas (see addRoute)
+	dashOpts      []dashboard.Option
 }
 
 // route is one HTTP route: auth says whether it needs an API key.
@@ -74,6 +85,20 @@ func WithUploadTTL(d time.Duration) Option { return func(s *Server) { s.uploadTT
 // from each request's Host).
 func WithBaseURL(u string) Option { return func(s *Server) { s.baseURL = u } }
 
+// DefaultMaxUpload is the largest file upload accepted by default.
+const DefaultMaxUpload = 64 << 30
+
+// WithMaxUpload sets the largest file upload accepted (run files and
+// artifact files); larger ones get 413. Uploads are streamed to the blob
+// store, never held in memory.
+func WithMaxUpload(n int64) Option { return func(s *Server) { s.maxUpload = n } }
+
+// WithDashboard passes options to the web dashboard served at / (see
+// package dashboard).
+func WithDashboard(opts ...dashboard.Option) Option {
+	return func(s *Server) { s.dashOpts = append(s.dashOpts, opts...) }
+}
+
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
@@ -85,7 +110,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // are bugs caught by every test.
 func New(st store.Store, blobs store.Blobs, opts ...Option) *Server {
 	s := &Server{store: st, blobs: blobs, uploadTTL: time.Hour, now: time.Now, log: slog.Default(),
-		maxBody: 64 << 20}
+		maxBody: 64 << 20, maxUpload: DefaultMaxUpload}
 	for _, o := range opts {
 		o(s)
 	}
@@ -116,6 +141,9 @@ func (s *Server) Handler() http.Handler {
 		{"POST /files/{entity}/{project}/{run}/file_stream", http.HandlerFunc(s.fileStream), true},
 		{"PUT /files/upload/{token}", http.HandlerFunc(s.upload), false}, // the token authorizes
 		{"GET /healthz", http.HandlerFunc(s.healthz), false},
+		// The web dashboard: its pages and /api/ui/ (session or API key
+		// auth of its own). The routes above are more specific and win.
+		{"/", dashboard.New(s.store, s.blobs, append([]dashboard.Option{dashboard.WithLogger(s.log)}, s.dashOpts...)...), false},
 	}
 	routes = append(routes, s.routes...)
 	for _, r := range routes {
@@ -187,7 +215,10 @@ func (s *Server) checkEntity(ctx context.Context, entity string) error {
 
 // status maps an error to its HTTP status.
 func status(err error) int {
+	var tooBig *http.MaxBytesError
 	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, store.ErrNotFound):

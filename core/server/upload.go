@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gowandb/wandb/core/store"
-	"github.com/gowandb/wandb/core/store/localblob"
 )
 
 // uploadClaim is what an upload token authorizes: one file of one run
@@ -59,6 +58,9 @@ func (s *Server) opCreateRunFiles(ctx context.Context, args map[string]any) (any
 	if err != nil {
 		return nil, err
 	}
+	if err := store.ValidName("run", str(vars, "runName")); err != nil {
+		return nil, err
+	}
 	r, err := s.store.Run(ctx, entity, project, str(vars, "runName"))
 	if err != nil {
 		return nil, fmt.Errorf("run %s/%s/%s: %w", entity, project, str(vars, "runName"), err)
@@ -70,13 +72,13 @@ func (s *Server) opCreateRunFiles(ctx context.Context, args map[string]any) (any
 	}
 	exp := s.now().Add(s.uploadTTL).Unix()
 	files := []any{}
-	for _, n := range names {
+	for i, n := range names {
 		name, ok := n.(string)
 		if !ok {
-			return nil, badRequestf("file names must be strings")
+			return nil, badRequestf("files[%d]: file names must be strings", i)
 		}
-		if err := localblob.ValidKey(name); err != nil {
-			return nil, badRequestf("file name %q: %w", name, err)
+		if err := validFileName(name); err != nil {
+			return nil, badRequestf("files[%d]: %v", i, err)
 		}
 		files = append(files, map[string]any{"name": name,
 			"uploadUrl": strings.TrimSuffix(base, "/") + "/files/upload/" + s.token(uploadClaim{r.ID, name, exp})})
@@ -118,7 +120,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("upload: run: %w", err))
 		return
 	}
-	size, md5, err := s.blobs.Put(ctx, blobKey(run, c.Name), http.MaxBytesReader(w, r.Body, s.maxBody))
+	size, md5, err := s.blobs.Put(ctx, blobKey(run, c.Name), http.MaxBytesReader(w, r.Body, s.maxUpload))
 	if err != nil {
 		s.fail(w, fmt.Errorf("upload %s: %w", c.Name, err))
 		return

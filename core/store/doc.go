@@ -1,6 +1,7 @@
 // Package store is the storage layer of the tracking server (`wandb server`):
 // the domain types it keeps (users, API keys, entities, projects, runs,
-// history, files) and the small role-split interfaces a backend implements.
+// history, files, artifacts) and the small role-split interfaces a backend
+// implements.
 //
 // The model is W&B's server: metadata in a relational database, history
 // written for two readers, file contents in a blob store.
@@ -15,13 +16,19 @@
 //     query ([History.SampledHistory]) answers buckets that cover whole
 //     chunks from those summaries and decodes points only at the edges, so a
 //     chart of 10^7 steps never scans every point.
-//   - File contents live behind [Blobs] (a local directory by default, see
-//     package localblob; an S3-compatible bucket later); the [Files] table
-//     only records their name, size and MD5.
+//   - File contents live behind [Blobs] (a local directory by default,
+//     package localblob; any S3-compatible bucket with package s3blob); the
+//     [Files] table only records their name, size and MD5. Package blobtest
+//     is the suite both blob stores pass.
+//   - Artifacts ([Artifacts], a separate role) keep collections, versions
+//     v0, v1, … with aliases, manifests and lineage; their files are blobs
+//     stored once by content.
 //
-// Implementations: package sqlite (the embedded default). Package storetest
-// holds the conformance suite every implementation must pass, so that a
-// PostgreSQL implementation can follow with the same tests.
+// Implementations: package sqlite (the embedded default, which also keeps
+// artifacts) and package postgres (PostgreSQL, for more than one machine).
+// Package storetest holds the conformance suite every implementation
+// passes (Run, and RunArtifacts for the artifact role); package pgtest
+// starts a throwaway PostgreSQL server for the tests.
 //
 // All errors returned by implementations carry the prefix "store: " and wrap
 // one of the sentinels [ErrNotFound], [ErrConflict] or [ErrInvalid] where

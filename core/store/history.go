@@ -4,10 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
-
-	"github.com/gowandb/wandb/core/wjson"
 )
 
 // DefaultChunkSize is the number of points per key chunk.
@@ -20,55 +17,6 @@ const MaxBuckets = 100_000
 type Point struct {
 	Key   string
 	Value float64
-}
-
-// ParseHistoryLine decodes a history line with wjson.Decode (W&B's NaN and
-// Infinity tokens allowed) and returns its step (_step, or offset when the
-// line has no integer _step) and its finite numeric values, nested keys
-// flattened with "." and sorted by key. Booleans, strings, NaN, ±Inf and
-// media objects (maps with a "_type") are not points; "_step" is not a point
-// since it is the step. ErrInvalid if the line is not a JSON object.
-func ParseHistoryLine(line string, offset int) (int64, []Point, error) {
-	v, err := wjson.Decode([]byte(line))
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: history line %d: %w", ErrInvalid, offset, err)
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return 0, nil, fmt.Errorf("%w: history line %d is not a JSON object", ErrInvalid, offset)
-	}
-	step := int64(offset)
-	if s, ok := m["_step"].(int64); ok {
-		step = s
-	}
-	var pts []Point
-	flatten("", m, &pts)
-	sort.Slice(pts, func(i, j int) bool { return pts[i].Key < pts[j].Key })
-	return step, pts, nil
-}
-
-func flatten(prefix string, m map[string]any, pts *[]Point) {
-	for k, v := range m {
-		if prefix == "" && k == "_step" {
-			continue
-		}
-		key := k
-		if prefix != "" {
-			key = prefix + "." + k
-		}
-		switch x := v.(type) {
-		case int64:
-			*pts = append(*pts, Point{key, float64(x)})
-		case float64:
-			if !math.IsNaN(x) && !math.IsInf(x, 0) {
-				*pts = append(*pts, Point{key, x})
-			}
-		case map[string]any:
-			if _, media := x["_type"]; !media {
-				flatten(key, x, pts)
-			}
-		}
-	}
 }
 
 // Chunk is a run of up to ChunkSize points of one key, in step order, with

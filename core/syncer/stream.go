@@ -30,6 +30,13 @@ type StreamConfig struct {
 	TransmitInterval time.Duration   // file_stream; 0 = 50 ms
 	Retrier          *sender.Retrier // file_stream; nil = the sender's default
 	OnDead           func(error)     // the file stream gave up
+	// OnStopped is called once, from the file stream's goroutine, when a
+	// response says the run was stopped from the server.
+	OnStopped func()
+	// HeartbeatInterval is how long the file stream stays idle before it
+	// sends a heartbeat "{}" (and so learns of a stop); 0 = the sender's
+	// default (30 s).
+	HeartbeatInterval time.Duration
 	// Fresh says no line of this log is on the server yet (a live run,
 	// possibly resuming one the server has): lines are appended after the
 	// server's, none skipped. Otherwise lines the server counts are skipped.
@@ -70,6 +77,7 @@ type Stream struct {
 	policy map[string]recordpb.FilesItem_PolicyType
 	saved  []string
 	sent   map[string][md5.Size]byte
+	stamps map[string]fileStamp // files hashed, to skip unchanged ones
 }
 
 // NewStream returns a Stream; nothing is sent before the first Pump.
@@ -215,6 +223,8 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 			}
 			s.policy[p] = it.Policy
 		}
+	case *recordpb.Record_Artifact, *recordpb.Record_UseArtifact:
+		return s.artifact(ctx, rec) // artifacts.go
 	case *recordpb.Record_Exit:
 		s.exited, s.exitCode = true, r.Exit.ExitCode
 		s.sumDirty = true
@@ -283,12 +293,14 @@ func (s *Stream) begin(ctx context.Context, run *recordpb.RunRecord) error {
 		return fmt.Errorf("syncer: upsert run %s: %w", s.res.Path(), err)
 	}
 	s.fs = sender.NewFileStream(sender.FileStreamConfig{
-		URL:              sender.FileStreamURL(c.BaseURL, s.res.Entity, s.res.Project, s.res.ID),
-		HTTP:             c.HTTP,
-		Retrier:          s.cfg.Retrier,
-		TransmitInterval: s.cfg.TransmitInterval,
-		Offsets:          s.off,
-		OnDead:           s.cfg.OnDead,
+		URL:               sender.FileStreamURL(c.BaseURL, s.res.Entity, s.res.Project, s.res.ID),
+		HTTP:              c.HTTP,
+		Retrier:           s.cfg.Retrier,
+		TransmitInterval:  s.cfg.TransmitInterval,
+		HeartbeatInterval: s.cfg.HeartbeatInterval,
+		Offsets:           s.off,
+		OnDead:            s.cfg.OnDead,
+		OnStopped:         s.cfg.OnStopped,
 	})
 	s.st = &streamer{ctx: ctx, fs: s.fs}
 	s.started = true
@@ -368,28 +380,23 @@ func (s *Stream) uploadSaved(ctx context.Context, final bool) ([]string, error) 
 	}
 	dir := filepath.Join(filepath.Dir(s.cfg.LogPath), rundir.FilesDir)
 	var names []string
-	content := map[string][]byte{}
 	sums := map[string][md5.Size]byte{}
 	consider := func(name string) error {
-		if _, ok := content[name]; ok {
+		if _, ok := sums[name]; ok {
 			return nil
 		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		sum, err := s.fileSum(filepath.Join(dir, filepath.FromSlash(name)), name)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) || !final {
 				return nil
 			}
 			return fmt.Errorf("syncer: files: %w", err)
 		}
-		sum := md5.Sum(b)
 		if prev, ok := s.sent[name]; ok && prev == sum {
 			return nil
 		}
-		if b == nil {
-			b = []byte{}
-		}
 		names = append(names, name)
-		content[name], sums[name] = b, sum
+		sums[name] = sum
 		return nil
 	}
 	for _, name := range s.saved {
@@ -422,7 +429,7 @@ func (s *Stream) uploadSaved(ctx context.Context, final bool) ([]string, error) 
 			}
 		}
 	}
-	done, err := uploadNames(ctx, s.cfg.Client, dir, s.res, names, func(name string) ([]byte, error) { return content[name], nil })
+	done, err := uploadNames(ctx, s.cfg.Client, dir, s.res, names, nil) // streamed from the files
 	for _, name := range done {
 		s.sent[name] = sums[name]
 	}
@@ -432,6 +439,41 @@ func (s *Stream) uploadSaved(ctx context.Context, final bool) ([]string, error) 
 		}
 	}
 	return done, err
+}
+
+// fileStamp is what a file looked like when it was last hashed.
+type fileStamp struct {
+	size    int64
+	modTime time.Time
+	sum     [md5.Size]byte
+}
+
+// fileSum returns the MD5 of the file at path (links followed), hashing it
+// by streaming, never in memory. A file whose size and modification time
+// are those of its last hash is not read again: the last sum is returned.
+func (s *Stream) fileSum(path, name string) (sum [md5.Size]byte, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return sum, err
+	}
+	if prev, ok := s.stamps[name]; ok && prev.size == st.Size() && prev.modTime.Equal(st.ModTime()) {
+		return prev.sum, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer f.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return sum, fmt.Errorf("hashing %s: %w", name, err)
+	}
+	copy(sum[:], h.Sum(nil))
+	if s.stamps == nil {
+		s.stamps = map[string]fileStamp{}
+	}
+	s.stamps[name] = fileStamp{size: st.Size(), modTime: st.ModTime(), sum: sum}
+	return sum, nil
 }
 
 // listFiles lists the files under dir (relative, with "/"), following

@@ -51,6 +51,9 @@ type Result struct {
 	Complete            bool   // the run's exit was sent
 	ExitCode            int32  // when Complete
 	MarkerPath          string // the .synced marker written
+	// Warnings are what could not be sent and never will be (an artifact
+	// whose staged files are gone); the run is synced without it.
+	Warnings []string
 }
 
 // Path is entity/project/runs/id, the run's place on the server.
@@ -212,6 +215,14 @@ func Sync(ctx context.Context, runDir string, c *sender.Client, opts ...Option) 
 		}
 	}
 	report(Progress{Stage: "files", RowsSent: res.RowsSent, Files: res.FilesUploaded})
+	if err := syncArtifacts(ctx, c, logPath, res); err != nil { // artifacts.go
+		// An artifact whose staged files are gone (a run log copied from
+		// another machine) can never be uploaded: the rest of the run is.
+		if !errors.Is(err, os.ErrNotExist) {
+			return res, err
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%v: the artifact's staged files are gone, so it was not uploaded; the rest of the run was", err))
+	}
 
 	if info.Exited {
 		if err := fs.Finish(ctx, int(info.ExitCode)); err != nil {

@@ -239,15 +239,23 @@ func (in *instance) timedFor(ctx context.Context, timeout time.Duration, op stri
 		}()
 		errc <- fn(ctx)
 	}()
+	deadline, _ := ctx.Deadline()
 	select {
 	case err := <-errc:
-		if err == nil || ctx.Err() == nil {
+		// gRPC enforces the same deadline with a timer of its own, which
+		// may fire a moment before ctx's: a call that failed at or after
+		// the deadline failed because of it.
+		if err == nil || (ctx.Err() == nil && time.Now().Before(deadline)) {
 			return err
 		}
 		// The call failed because its deadline passed (a gRPC call breaks
 		// the session then): the deadline is what counts.
-		if !errors.Is(err, ctx.Err()) {
-			err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		cause := ctx.Err()
+		if cause == nil {
+			cause = context.DeadlineExceeded
+		}
+		if !errors.Is(err, cause) {
+			err = fmt.Errorf("%w (%v)", cause, err)
 		}
 		return fmt.Errorf("%s did not return in time (deadline %v): %w", op, timeout, err)
 	case <-ctx.Done():

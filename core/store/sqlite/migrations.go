@@ -128,6 +128,69 @@ CREATE TABLE run_lines (
 	PRIMARY KEY (run_id, stream, line)
 ) WITHOUT ROWID;
 `,
+	// 5: artifacts (types, collections, versions, aliases, manifest
+	// entries, usage). Contents are blobs keyed by MD5, not rows.
+	`
+CREATE TABLE artifact_types (
+	id INTEGER PRIMARY KEY,
+	project_id INTEGER NOT NULL REFERENCES projects(id),
+	name TEXT NOT NULL,
+	UNIQUE (project_id, name)
+);
+CREATE TABLE artifact_collections (
+	id INTEGER PRIMARY KEY,
+	project_id INTEGER NOT NULL REFERENCES projects(id),
+	type_id INTEGER NOT NULL REFERENCES artifact_types(id),
+	name TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	UNIQUE (project_id, name)
+);
+CREATE TABLE artifacts (
+	id INTEGER PRIMARY KEY,
+	collection_id INTEGER NOT NULL REFERENCES artifact_collections(id),
+	version_index INTEGER,
+	digest TEXT NOT NULL,
+	state TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	metadata TEXT NOT NULL DEFAULT '{}',
+	pending_aliases TEXT NOT NULL DEFAULT '[]',
+	manifest_digest TEXT NOT NULL DEFAULT '',
+	size INTEGER NOT NULL DEFAULT 0,
+	file_count INTEGER NOT NULL DEFAULT 0,
+	created_by_run INTEGER REFERENCES runs(id),
+	history_step INTEGER,
+	created_at INTEGER NOT NULL,
+	committed_at INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (collection_id, version_index)
+);
+CREATE INDEX artifacts_digest ON artifacts(collection_id, digest);
+CREATE INDEX artifacts_run ON artifacts(created_by_run);
+CREATE TABLE artifact_aliases (
+	collection_id INTEGER NOT NULL,
+	alias TEXT NOT NULL,
+	artifact_id INTEGER NOT NULL REFERENCES artifacts(id),
+	PRIMARY KEY (collection_id, alias)
+) WITHOUT ROWID;
+CREATE INDEX artifact_aliases_artifact ON artifact_aliases(artifact_id);
+CREATE TABLE artifact_entries (
+	artifact_id INTEGER NOT NULL REFERENCES artifacts(id),
+	path TEXT NOT NULL,
+	digest TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	ref TEXT NOT NULL DEFAULT '',
+	birth_artifact_id TEXT NOT NULL DEFAULT '',
+	extra TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (artifact_id, path)
+) WITHOUT ROWID;
+CREATE TABLE artifact_usage (
+	artifact_id INTEGER NOT NULL REFERENCES artifacts(id),
+	run_id INTEGER NOT NULL REFERENCES runs(id),
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (artifact_id, run_id)
+) WITHOUT ROWID;
+CREATE INDEX artifact_usage_run ON artifact_usage(run_id);
+`,
 }
 
 // SchemaVersion is the schema version this binary writes.

@@ -27,6 +27,7 @@ type Store struct {
 	chunkSize int
 	now       func() time.Time
 	stmts     stmts
+	hist      histWriter // group commit of AppendHistory (history.go)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -97,14 +98,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // Close closes both pools. Safe to call twice.
 func (s *Store) Close() error {
 	s.stmts.close()
+	s.hist.close()
 	return errors.Join(s.w.Close(), s.r.Close())
 }
 
 // stmts are the writer's prepared statements for the hot paths.
 type stmts struct {
-	insertHistory, lineCount, setLineCount *sql.Stmt
-	keyID, insertKey, setKey               *sql.Stmt
-	openChunks, deleteOpen, insertChunk    *sql.Stmt
+	lineCount, setLineCount *sql.Stmt
+	insertKey               *sql.Stmt
+	openChunks, deleteOpen  *sql.Stmt
 }
 
 func (p *stmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -112,15 +114,11 @@ func (p *stmts) prepare(ctx context.Context, db *sql.DB) error {
 		dst **sql.Stmt
 		q   string
 	}{
-		{&p.insertHistory, `INSERT INTO history(run_id, line, step, json) VALUES (?, ?, ?, ?)`},
 		{&p.lineCount, `SELECT history_lines FROM runs WHERE id = ?`},
 		{&p.setLineCount, `UPDATE runs SET history_lines = ?, updated_at = ? WHERE id = ?`},
-		{&p.keyID, `SELECT id, open_n, open_seq, next_seq FROM history_keys WHERE run_id = ? AND name = ?`},
 		{&p.insertKey, `INSERT INTO history_keys(run_id, name) VALUES (?, ?)`},
-		{&p.setKey, `UPDATE history_keys SET open_n = ?, open_seq = ?, next_seq = ? WHERE id = ?`},
 		{&p.openChunks, `SELECT seq, first_step, last_step, n, min, max, last, steps, vals FROM history_chunks WHERE key_id = ? AND seq >= ? ORDER BY seq`},
 		{&p.deleteOpen, `DELETE FROM history_chunks WHERE key_id = ? AND seq >= ?`},
-		{&p.insertChunk, `INSERT INTO history_chunks(key_id, seq, first_step, last_step, n, min, max, last, steps, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		st, err := db.PrepareContext(ctx, x.q)
 		if err != nil {
@@ -132,7 +130,7 @@ func (p *stmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (p *stmts) close() {
-	for _, st := range []*sql.Stmt{p.insertHistory, p.lineCount, p.setLineCount, p.keyID, p.insertKey, p.setKey, p.openChunks, p.deleteOpen, p.insertChunk} {
+	for _, st := range []*sql.Stmt{p.lineCount, p.setLineCount, p.insertKey, p.openChunks, p.deleteOpen} {
 		if st != nil {
 			st.Close()
 		}
