@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gowandb/wandb/core/store"
@@ -100,11 +101,30 @@ func (s *Server) fileStream(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("file_stream %s/%s/%s: %w", entity, project, name, err))
 		return
 	}
-	if run, err = s.store.RunByID(ctx, run.ID); err != nil {
-		s.fail(w, fmt.Errorf("file_stream: run %s/%s/%s: %w", entity, project, name, err))
-		return
-	}
+	// run.Stopped is as read before the append: a stop requested meanwhile
+	// is answered on the next request (an idle run heartbeats every 10 s).
 	writeJSON(w, http.StatusOK, map[string]any{"exitcode": nil, "limits": map[string]any{}, "stopped": run.Stopped})
+}
+
+// heartbeatEvery is how often a run's heartbeat is written: requests in
+// between only prove what the last write said. Runs are marked crashed
+// after minutes of silence (DefaultCrashAfter), so seconds do not matter,
+// and busy runs save a write transaction per request.
+const heartbeatEvery = 5 * time.Second
+
+// heartbeatDue reports whether run's heartbeat should be written at now,
+// and if so notes it as written.
+func (s *Server) heartbeatDue(run int64, now time.Time) bool {
+	s.beatMu.Lock()
+	defer s.beatMu.Unlock()
+	if last, ok := s.beats[run]; ok && now.Sub(last) < heartbeatEvery && !now.Before(last) {
+		return false
+	}
+	if s.beats == nil || len(s.beats) > 100000 {
+		s.beats = map[int64]time.Time{}
+	}
+	s.beats[run] = now
+	return true
 }
 
 func (s *Server) failFileStream(w http.ResponseWriter, e *fsError) {
@@ -212,8 +232,10 @@ func (s *Server) applyFileStream(ctx context.Context, run store.Run, req fsReque
 			return fmt.Errorf("uploaded %q: %w", name, err)
 		}
 	}
-	if err := s.store.Heartbeat(ctx, run.ID, s.now()); err != nil {
-		return fmt.Errorf("heartbeat: %w", err)
+	if now := s.now(); s.heartbeatDue(run.ID, now) {
+		if err := s.store.Heartbeat(ctx, run.ID, now); err != nil {
+			return fmt.Errorf("heartbeat: %w", err)
+		}
 	}
 	if req.Preempting {
 		if pm, ok := s.store.(preemptingMarker); ok {

@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gowandb/wandb/core/server/dashboard"
@@ -62,6 +63,9 @@ type Server struct {
 	projectFields map[string]ProjectField // fields added to type Project
 	routes        []route                 // routes added by other areas (see addRoute)
 	dashOpts      []dashboard.Option
+
+	beatMu sync.Mutex
+	beats  map[int64]time.Time // heartbeat last written, by run (filestream.go)
 }
 
 // route is one HTTP route: auth says whether it needs an API key.
