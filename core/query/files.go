@@ -42,7 +42,7 @@ func (r *Run) Files(ctx context.Context, names ...string) ([]*File, error) {
 						SizeBytes int64     `json:"sizeBytes"`
 						MD5       *string   `json:"md5"`
 						URL       string    `json:"url"`
-						UpdatedAt time.Time `json:"updatedAt"`
+						UpdatedAt *time.Time `json:"updatedAt"`
 					} `json:"node"`
 				} `json:"edges"`
 				PageInfo pageInfo `json:"pageInfo"`
@@ -57,8 +57,11 @@ func (r *Run) Files(ctx context.Context, names ...string) ([]*File, error) {
 		}
 		for _, e := range out.Files.Edges {
 			n := e.Node
+			if n.UpdatedAt == nil {
+				continue // a name asked for that nothing is stored under (W&B answers those too)
+			}
 			all = append(all, &File{Run: r.Path(), Name: n.Name, Size: n.SizeBytes, MD5: deref(n.MD5), URL: n.URL,
-				UpdatedAt: n.UpdatedAt, c: r.c})
+				UpdatedAt: *n.UpdatedAt, c: r.c})
 		}
 		if !out.Files.PageInfo.HasNextPage || out.Files.PageInfo.EndCursor == nil {
 			return all, nil

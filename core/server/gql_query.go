@@ -305,7 +305,24 @@ func (q *queryAPI) files(ctx context.Context, r store.Run, args map[string]any) 
 		return nil, fmt.Errorf("files of run %s: %w", r.Name, err)
 	}
 	if names, ok := args["names"].([]any); ok && len(names) > 0 {
-		fs = slices.DeleteFunc(fs, func(f store.File) bool { return !slices.Contains(names, any(f.Name)) })
+		// Every name asked gets a node, in the order asked, stored or not
+		// (W&B does the same; its legacy upload flow relies on it).
+		stored := make(map[string]store.File, len(fs))
+		for _, f := range fs {
+			stored[f.Name] = f
+		}
+		fs = fs[:0:0]
+		for i, n := range names {
+			name, _ := n.(string)
+			if err := validFileName(name); err != nil {
+				return nil, badRequestf("files(names[%d]): %v", i, err)
+			}
+			f, ok := stored[name]
+			if !ok {
+				f = store.File{RunID: r.ID, Name: name}
+			}
+			fs = append(fs, f)
+		}
 	}
 	base := q.s.baseURL
 	if base == "" {
@@ -313,22 +330,31 @@ func (q *queryAPI) files(ctx context.Context, r store.Run, args map[string]any) 
 	}
 	base = strings.TrimSuffix(base, "/")
 	exp := q.s.now().Add(q.s.uploadTTL).Unix()
-	return page(fs, first, offset, func(f store.File) any {
+	conn := page(fs, first, offset, func(f store.File) any {
 		u := base + "/files/download/" + q.s.downloadToken(downloadClaim{Run: r.ID, Name: f.Name, Exp: exp})
 		var md5 any
 		if f.MD5 != "" {
 			md5 = f.MD5
 		}
-		url := gql.Resolver(func(_ context.Context, a map[string]any) (any, error) {
+		var updatedAt any // null for a name with nothing stored yet
+		if !f.UpdatedAt.IsZero() {
+			updatedAt = f.UpdatedAt
+		}
+		url := gql.Resolver(func(ctx context.Context, a map[string]any) (any, error) {
 			if up, _ := a["upload"].(bool); up {
-				return nil, badRequestf("url(upload: true): ask createRunFiles for upload URLs")
+				if err := q.s.checkEntity(ctx, r.Entity); err != nil {
+					return nil, err
+				}
+				return base + "/files/upload/" + q.s.token(uploadClaim{r.ID, f.Name, exp}), nil
 			}
 			return u, nil
 		})
 		return map[string]any{"id": base64.StdEncoding.EncodeToString([]byte("File:" + strconv.FormatInt(r.ID, 10) + "/" + f.Name)),
 			"name": f.Name, "sizeBytes": f.Size, "md5": md5, "mimetype": mimeType(f.Name),
-			"url": url, "directUrl": u, "updatedAt": f.UpdatedAt}
-	}), nil
+			"url": url, "directUrl": u, "updatedAt": updatedAt}
+	})
+	conn["uploadHeaders"] = []string{}
+	return conn, nil
 }
 
 // stepRange finds the offsets [lo, hi) of the rows with minStep <= step <
