@@ -402,4 +402,3 @@ func TestOnlineEqualsOfflineSynced(t *testing.T) {
 		t.Errorf("online and offline+sync history differ:\n%s\n%s", ja, jb)
 	}
 }
-

@@ -38,10 +38,10 @@ func (r *Run) Files(ctx context.Context, names ...string) ([]*File, error) {
 			Files *struct {
 				Edges []struct {
 					Node struct {
-						Name      string    `json:"name"`
-						SizeBytes int64     `json:"sizeBytes"`
-						MD5       *string   `json:"md5"`
-						URL       string    `json:"url"`
+						Name      string     `json:"name"`
+						SizeBytes int64      `json:"sizeBytes"`
+						MD5       *string    `json:"md5"`
+						URL       string     `json:"url"`
 						UpdatedAt *time.Time `json:"updatedAt"`
 					} `json:"node"`
 				} `json:"edges"`
