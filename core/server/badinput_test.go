@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gowandb/wandb/core/sender"
@@ -150,8 +149,7 @@ func TestFileStreamBodyLimit(t *testing.T) {
 // uploaded, preempting, output.log resends, complete and exitcode, and the
 // stopped flag.
 func TestFileStreamProtocol(t *testing.T) {
-	rec := &preemptRecorder{}
-	e := newEnvWrapped(t, func(st store.Store) store.Store { rec.Store = st; return rec })
+	e := newEnv(t)
 	ctx := context.Background()
 	run := e.newRun(t, "r1")
 
@@ -197,12 +195,20 @@ func TestFileStreamProtocol(t *testing.T) {
 		t.Error("a file that was never uploaded got a record")
 	}
 
-	// preempting reaches a store that keeps it.
+	// preempting: the run is preempting (resumable; preempted, not
+	// crashed, if it goes silent).
 	if code, m := e.post(t, fsPath("r1"), `{"preempting":true}`); code != 200 {
 		t.Fatalf("preempting: %d %v", code, m)
 	}
-	if got := rec.marked(); len(got) != 1 || got[0] != run.ID {
-		t.Errorf("preempting marked %v, want [%d]", got, run.ID)
+	if r, err := e.st.RunByID(ctx, run.ID); err != nil || r.State != store.StatePreempting {
+		t.Errorf("after preempting: %+v %v", r.State, err)
+	}
+	// Resumed after the preemption, it sends data again: running.
+	if code, m := e.post(t, fsPath("r1"), `{"files":{"output.log":{"offset":3,"content":["resumed"]}}}`); code != 200 {
+		t.Fatalf("after preempting: %d %v", code, m)
+	}
+	if r, err := e.st.RunByID(ctx, run.ID); err != nil || r.State != store.StateRunning {
+		t.Errorf("data after preempting: state %s %v, want running", r.State, err)
 	}
 
 	// complete / exitcode: finished, failed, and killed once stopped.
@@ -232,26 +238,6 @@ func TestFileStreamProtocol(t *testing.T) {
 			t.Errorf("%s: state %s, want %s", tc.run, r.State, tc.want)
 		}
 	}
-}
-
-// preemptRecorder is a store with the optional preempting capability.
-type preemptRecorder struct {
-	store.Store
-	mu  sync.Mutex
-	ids []int64
-}
-
-func (p *preemptRecorder) MarkPreempting(_ context.Context, runID int64) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ids = append(p.ids, runID)
-	return nil
-}
-
-func (p *preemptRecorder) marked() []int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]int64(nil), p.ids...)
 }
 
 // newEnvWrapped is newEnv with the server's store wrapped by wrap.

@@ -48,13 +48,6 @@ type fsFile struct {
 var streamFile = map[string]string{"history": historyFile, string(store.StreamEvents): eventsFile,
 	string(store.StreamOutput): outputFile}
 
-// preemptingMarker is an optional store capability: keeping that a run's
-// client said it is being preempted (W&B then lets it be resumed, and
-// shows it preempted rather than crashed when it goes silent). Stores
-// without it get the flag logged only.
-type preemptingMarker interface {
-	MarkPreempting(ctx context.Context, runID int64) error
-}
 
 // fsError is a file_stream error with its HTTP status and, for an offset
 // gap, the offset the server expects for that file.
@@ -237,13 +230,21 @@ func (s *Server) applyFileStream(ctx context.Context, run store.Run, req fsReque
 			return fmt.Errorf("heartbeat: %w", err)
 		}
 	}
-	if req.Preempting {
-		if pm, ok := s.store.(preemptingMarker); ok {
-			if err := pm.MarkPreempting(ctx, run.ID); err != nil {
-				return fmt.Errorf("preempting: %w", err)
+	// A run marked crashed or preempted whose client sends data again (a
+	// long network cut, a resumed preemptible job) is running again.
+	if len(req.Files) > 0 && !req.Preempting && !req.Complete && req.ExitCode == nil {
+		switch run.State {
+		case store.StateCrashed, store.StatePreempting, store.StatePreempted:
+			if err := s.store.SetRunState(ctx, run.ID, store.StateRunning, nil); err != nil {
+				return fmt.Errorf("reviving run: %w", err)
 			}
-		} else {
-			s.log.Info("server: run preempting", "run", run.Entity+"/"+run.Project+"/"+run.Name)
+		}
+	}
+	if req.Preempting {
+		// W&B lets a preempting run be resumed, and shows it preempted
+		// rather than crashed when it goes silent.
+		if err := s.store.MarkPreempting(ctx, run.ID); err != nil {
+			return fmt.Errorf("preempting: %w", err)
 		}
 	}
 	if req.Complete || req.ExitCode != nil {

@@ -83,8 +83,13 @@ type Runs interface {
 	// StopRun marks the run as asked to stop; the client learns it through
 	// file_stream responses. Idempotent.
 	StopRun(ctx context.Context, runID int64) error
+	// MarkPreempting sets a running run to preempting (its client said it
+	// is being preempted). A run in another state is left as it is.
+	// ErrNotFound for an unknown run.
+	MarkPreempting(ctx context.Context, runID int64) error
 	// MarkCrashed sets every running run whose last heartbeat is older than
-	// before to crashed, and returns how many it changed.
+	// before to crashed (a preempting one to preempted), and returns how
+	// many it changed.
 	MarkCrashed(ctx context.Context, before time.Time) (int, error)
 }
 

@@ -52,12 +52,17 @@ const (
 	StateFailed   RunState = "failed"
 	StateCrashed  RunState = "crashed"
 	StateKilled   RunState = "killed"
+	// StatePreempting: the client said its machine is being preempted
+	// (file_stream "preempting"); the run may be resumed. Silent, it
+	// becomes StatePreempted instead of crashed.
+	StatePreempting RunState = "preempting"
+	StatePreempted  RunState = "preempted"
 )
 
 // Valid reports whether s is one of the known states.
 func (s RunState) Valid() bool {
 	switch s {
-	case StateRunning, StateFinished, StateFailed, StateCrashed, StateKilled:
+	case StateRunning, StateFinished, StateFailed, StateCrashed, StateKilled, StatePreempting, StatePreempted:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -280,9 +281,29 @@ func (s *Store) StopRun(ctx context.Context, runID int64) error {
 	return s.updateRun(ctx, runID, "stop", `stopped = true, updated_at = $1`, nanos(s.now()))
 }
 
+// MarkPreempting implements store.Runs.
+func (s *Store) MarkPreempting(ctx context.Context, runID int64) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET state = 'preempting', updated_at = $1 WHERE id = $2 AND state = 'running'`,
+		nanos(s.now()), runID)
+	if err != nil {
+		return fmt.Errorf("store: postgres: mark preempting: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		var one int
+		if err := s.pool.QueryRow(ctx, `SELECT 1 FROM runs WHERE id = $1`, runID).Scan(&one); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("store: postgres: run %d: %w", runID, store.ErrNotFound)
+			}
+			return fmt.Errorf("store: postgres: mark preempting: %w", err)
+		}
+	}
+	return nil
+}
+
 // MarkCrashed implements store.Runs.
 func (s *Store) MarkCrashed(ctx context.Context, before time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE runs SET state = 'crashed', updated_at = $1 WHERE state = 'running' AND heartbeat_at < $2`,
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET state = CASE state WHEN 'preempting' THEN 'preempted' ELSE 'crashed' END,
+		updated_at = $1 WHERE state IN ('running', 'preempting') AND heartbeat_at < $2`,
 		nanos(s.now()), nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: postgres: mark crashed: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -288,9 +289,30 @@ func (s *Store) StopRun(ctx context.Context, runID int64) error {
 	return s.updateRun(ctx, runID, "stop", `stopped = 1, updated_at = ?`, nanos(s.now()))
 }
 
+// MarkPreempting implements store.Runs.
+func (s *Store) MarkPreempting(ctx context.Context, runID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var state string
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM runs WHERE id = ?`, runID).Scan(&state); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("store: run %d: %w", runID, store.ErrNotFound)
+			}
+			return fmt.Errorf("store: mark preempting: %w", err)
+		}
+		if state != string(store.StateRunning) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET state = 'preempting', updated_at = ? WHERE id = ?`, nanos(s.now()), runID); err != nil {
+			return fmt.Errorf("store: mark preempting: %w", err)
+		}
+		return nil
+	})
+}
+
 // MarkCrashed implements store.Runs.
 func (s *Store) MarkCrashed(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE runs SET state = 'crashed', updated_at = ? WHERE state = 'running' AND heartbeat_at < ?`,
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET state = CASE state WHEN 'preempting' THEN 'preempted' ELSE 'crashed' END,
+		updated_at = ? WHERE state IN ('running', 'preempting') AND heartbeat_at < ?`,
 		nanos(s.now()), nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: mark crashed: %w", err)

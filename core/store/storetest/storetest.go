@@ -238,8 +238,27 @@ func testRunStates(t *testing.T, s store.Store) {
 	if hb := must(s.RunByID(ctx, r3.ID))(t).HeartbeatAt; !hb.Equal(old) {
 		t.Fatalf("HeartbeatAt = %v, want %v", hb, old)
 	}
+	// A fourth run is preempting, then silent: it ends preempted, not crashed.
+	r4 := newRun(t, s, "r4")
+	if err := s.MarkPreempting(ctx, r4.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Heartbeat(ctx, r4.ID, old); err != nil {
+		t.Fatal(err)
+	}
+	if st := must(s.RunByID(ctx, r4.ID))(t).State; st != store.StatePreempting {
+		t.Fatalf("after MarkPreempting: %s", st)
+	}
+	wantErr(t, s.MarkPreempting(ctx, r.ID+1000), store.ErrNotFound)
+	if err := s.MarkPreempting(ctx, r.ID); err != nil { // failed stays failed
+		t.Fatal(err)
+	}
+	if st := must(s.RunByID(ctx, r.ID))(t).State; st != store.StateFailed {
+		t.Fatalf("MarkPreempting changed a failed run to %s", st)
+	}
 	n := must(s.MarkCrashed(ctx, now.Add(-time.Minute)))(t)
-	if n != 1 || must(s.RunByID(ctx, r3.ID))(t).State != store.StateCrashed || must(s.RunByID(ctx, r2.ID))(t).State != store.StateRunning {
+	if n != 2 || must(s.RunByID(ctx, r3.ID))(t).State != store.StateCrashed || must(s.RunByID(ctx, r2.ID))(t).State != store.StateRunning ||
+		must(s.RunByID(ctx, r4.ID))(t).State != store.StatePreempted {
 		t.Fatalf("MarkCrashed changed %d runs", n)
 	}
 }
