@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -107,32 +108,36 @@ func (s *restartableServer) steps(t *testing.T, id string) ([]int, store.Run) {
 	if err != nil {
 		t.Fatalf("run %s on the server: %v", id, err)
 	}
-	rows, err := s.store().HistoryRows(ctx, run.ID, 0, 100000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]int, len(rows))
-	for i, r := range rows {
-		var m struct {
-			Step int `json:"_step"`
-		}
-		if err := json.Unmarshal([]byte(r.JSON), &m); err != nil {
+	var out []int
+	for {
+		rows, err := s.store().HistoryRows(ctx, run.ID, len(out), 50000)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = m.Step
+		if len(rows) == 0 {
+			return out, run
+		}
+		for _, r := range rows {
+			var m struct {
+				Step int `json:"_step"`
+			}
+			if err := json.Unmarshal([]byte(r.JSON), &m); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m.Step)
+		}
 	}
-	return out, run
 }
 
 func checkSteps(t *testing.T, got []int, n int) {
 	t.Helper()
-	if len(got) != n {
-		t.Fatalf("server holds %d rows, want %d (steps %v)", len(got), n, got)
-	}
 	for i, s := range got {
 		if s != i {
-			t.Fatalf("row %d has _step %d: a row was lost or stored twice (steps %v)", i, s, got)
+			t.Fatalf("row %d has _step %d: a row was lost or stored twice (steps %v…)", i, s, got[max(0, i-5):min(len(got), i+5)])
 		}
+	}
+	if len(got) != n {
+		t.Fatalf("server holds %d rows, want %d", len(got), n)
 	}
 }
 
@@ -400,5 +405,73 @@ func TestOnlineEqualsOfflineSynced(t *testing.T) {
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
 		t.Errorf("online and offline+sync history differ:\n%s\n%s", ja, jb)
+	}
+}
+
+// A run logged much faster than the server takes it keeps the sender's
+// memory bounded: what the server has not taken stays in the run log and
+// is read again from there, not queued in memory.
+func TestOnlineMemoryBoundedBySlowServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("logs 300,000 rows")
+	}
+	quickRetries(t)
+	gate := make(chan struct{})
+	var once sync.Once
+	blocked := make(chan struct{})
+	srv := newRestartableServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/file_stream") {
+				once.Do(func() { close(blocked) })
+				<-gate // the server takes nothing until released
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx := context.Background()
+	r, _, err := initOnline(t, srv.url(), onlineTestKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rows = 300_000
+	row := map[string]any{"loss": 0.0, "acc": 0.0, "lr": 0.001, "epoch": 0, "grad_norm": 1.5,
+		"note": strings.Repeat("x", 64)}
+	for i := range rows / 2 {
+		row["loss"], row["epoch"] = 1/float64(i+1), i/1000
+		if err := r.Log(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload := make(chan error, 1)
+	go func() { upload <- r.uploadNow(ctx) }()
+	<-blocked // a file_stream request is stuck at the server
+	for i := rows / 2; i < rows; i++ {
+		row["loss"], row["epoch"] = 1/float64(i+1), i/1000
+		if err := r.Log(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	logged := int64(rows) * 150 // bytes of history JSON, roughly
+	if ms.HeapAlloc > 64<<20 {
+		t.Errorf("heap %d MiB with %d MiB of rows not yet taken by the server: want ≤ 64 MiB", ms.HeapAlloc>>20, logged>>20)
+	}
+	t.Logf("heap %d MiB while %d MiB of rows wait for the server", ms.HeapAlloc>>20, logged>>20)
+	close(gate)
+	if err := <-upload; err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Finish(0); err != nil {
+		t.Fatal(err)
+	}
+	got, run := srv.steps(t, r.ID())
+	checkSteps(t, got, rows)
+	if run.State != store.StateFinished {
+		t.Errorf("state %s", run.State)
 	}
 }
