@@ -119,6 +119,11 @@ func (r *Run) logArtifact(ctx context.Context, a *Artifact, o artifactRunOptions
 	if err != nil {
 		return err
 	}
+	// The run log names the cached files; until the server has them, a
+	// cache cleanup must not remove them.
+	if err := a.a.Pin(req); err != nil {
+		return err
+	}
 	rec, err := artifact.ToRecord(req)
 	if err != nil {
 		return err

@@ -276,13 +276,15 @@ func (c *Cache) touch(p string) {
 type CleanupResult struct {
 	Removed      int   // objects removed
 	FreedBytes   int64 // their bytes
-	Remaining    int   // objects left
+	Remaining    int   // objects left (pinned ones included)
 	BytesInCache int64 // their bytes
+	Pinned       int   // objects kept because an artifact not yet committed needs them
 }
 
 // Cleanup removes the least recently used objects until the cache holds at
 // most maxSize bytes, and temporary files left over for more than a day by
-// processes that died. Objects being read by others survive on systems
+// processes that died. Objects pinned by an artifact logged but not yet
+// committed (pin.go) are kept whatever the size. Objects being read by others survive on systems
 // that keep open files after unlink; a later reader misses and refetches.
 func (c *Cache) Cleanup(ctx context.Context, maxSize int64) (CleanupResult, error) {
 	if maxSize < 0 {
@@ -295,6 +297,7 @@ func (c *Cache) Cleanup(ctx context.Context, maxSize int64) (CleanupResult, erro
 	}
 	var objs []obj
 	var total int64
+	var res0 CleanupResult
 	err := filepath.WalkDir(filepath.Join(c.root, "obj"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -312,8 +315,12 @@ func (c *Cache) Cleanup(ctx context.Context, maxSize int64) (CleanupResult, erro
 		if err != nil {
 			return nil // removed meanwhile
 		}
-		objs = append(objs, obj{p, info.Size(), info.ModTime()})
 		total += info.Size()
+		if pinned(info) {
+			res0.Pinned++
+			return nil // an artifact not yet committed needs it (pin.go)
+		}
+		objs = append(objs, obj{p, info.Size(), info.ModTime()})
 		return nil
 	})
 	if err != nil {
@@ -325,7 +332,7 @@ func (c *Cache) Cleanup(ctx context.Context, maxSize int64) (CleanupResult, erro
 		}
 		return objs[i].path < objs[j].path
 	})
-	var res CleanupResult
+	res := res0
 	for _, o := range objs {
 		if total <= maxSize {
 			break
@@ -337,7 +344,7 @@ func (c *Cache) Cleanup(ctx context.Context, maxSize int64) (CleanupResult, erro
 		res.Removed++
 		res.FreedBytes += o.size
 	}
-	res.Remaining = len(objs) - res.Removed
+	res.Remaining = len(objs) - res.Removed + res.Pinned
 	res.BytesInCache = total
 	// Temporary files of writers that died.
 	if ents, err := os.ReadDir(filepath.Join(c.root, "tmp")); err == nil {

@@ -90,6 +90,8 @@ func applyArtifact(ctx context.Context, remote *wire.Remote, run artifact.Scope,
 		if err != nil {
 			return fmt.Errorf("syncer: artifact %s: %w", req.Name, err)
 		}
+		// Committed: the cached files may go in a cache cleanup again.
+		_ = artifact.UnpinCommitted(req)
 		if r.Artifact.GetUseAfterCommit() {
 			if err := remote.Use(ctx, res.Version, run); err != nil {
 				return fmt.Errorf("syncer: artifact %s: %w", req.Name, err)
