@@ -127,7 +127,7 @@ func TestPagesServeTheAppOrSayHowToBuildIt(t *testing.T) {
 	}
 	e := newTestEnv(t, dashboard.WithAssets(built))
 	b := newBrowser(t, e)
-	for _, p := range []string{"/", "/login", "/p/alice/proj", "/r/alice/proj/abc"} {
+	for _, p := range []string{"/", "/login", "/p/alice/proj", "/r/alice/proj/abc", "/alice/proj", "/alice/proj/runs/abc"} {
 		code, h, body := b.do("GET", p, "", nil)
 		if code != 200 || !strings.Contains(body, "app-X.js") {
 			t.Errorf("GET %s = %d %q, want the app's index.html", p, code, body)

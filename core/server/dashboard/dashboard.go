@@ -39,6 +39,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +107,17 @@ type dash struct {
 	sem      chan struct{}    // bounds concurrent history queries
 }
 
+// wandbPage serves the app for W&B's page URLs (the SDK's run.URL() and
+// GetProjectURL()), which the app maps onto its own; anything else is 404.
+func (d *dash) wandbPage(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && (len(parts) == 2 || (len(parts) == 4 && parts[2] == "runs")) && !slices.Contains(parts, "") {
+		d.page(w, r)
+		return
+	}
+	http.NotFound(w, r)
+}
+
 // routes is the route table: every page and API path is here.
 func (d *dash) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -123,6 +135,9 @@ func (d *dash) routes() http.Handler {
 		{"GET /p/{entity}/{project}/artifacts", d.page, false},
 		{"GET /p/{entity}/{project}/artifacts/{collection}/{version}", d.page, false},
 		{"GET /r/{entity}/{project}/{run}", d.page, false},
+		// The URLs the SDK prints (run.URL(), W&B's form) land on the same
+		// pages: /<entity>/<project> and /<entity>/<project>/runs/<run>.
+		{"/", d.wandbPage, false},
 		{"GET /assets/{file}", d.asset, false},
 
 		{"POST /api/ui/login", d.login, false},
