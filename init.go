@@ -186,6 +186,10 @@ func resolveSettings(o *initOptions) (*settings.Settings, error) {
 		s.FsyncInterval = *o.fsync
 		s.Sources["fsync_interval"] = settings.SourceInit
 	}
+	if o.finishTimeout != nil {
+		s.FinishTimeout = *o.finishTimeout
+		s.Sources["finish_timeout"] = settings.SourceInit
+	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("wandb: init: %w: %w", ErrInvalidSetting, err)
 	}

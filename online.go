@@ -2,6 +2,7 @@ package wandb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -17,7 +18,7 @@ import (
 var (
 	onlineConnectTimeout = online.DefaultConnectTimeout
 	onlineInterval       = online.DefaultInterval
-	onlineFinishTimeout  = 60 * time.Second
+	onlineFinishTimeout  time.Duration   // tests: overrides the finish_timeout setting when set
 	onlineRetrier        *sender.Retrier // file stream; nil = the sender's default
 	onlineHeartbeat      = online.DefaultHeartbeat
 )
@@ -80,17 +81,26 @@ func (r *Run) startUploader() {
 }
 
 // finishUpload sends the rest of the closed run log and completes the run
-// on the server, within onlineFinishTimeout. A failure is a warning: the
-// run log has everything, for `wandb sync`.
+// on the server, within the finish_timeout setting (0: no bound). A failure
+// is a warning: the run log has everything, for `wandb sync`.
 func (r *Run) finishUpload(ctx context.Context) {
 	r.endStop() // stop.go: a context made while Finish ran ends too
 	if r.uploader == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, onlineFinishTimeout)
-	defer cancel()
+	timeout := r.settings.FinishTimeout
+	if onlineFinishTimeout > 0 {
+		timeout = onlineFinishTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	// The uploader warns once on failure (see startUploader).
-	_, _ = r.uploader.Finish(ctx)
+	if _, err := r.uploader.Finish(ctx); err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		r.warn("Timed out finishing run. (finish_timeout %v; wandb sync %s sends the rest)", timeout, r.dir.Dir)
+	}
 }
 
 // uploadNow makes the uploader send what is new and waits (tests).

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -473,5 +474,57 @@ func TestOnlineMemoryBoundedBySlowServer(t *testing.T) {
 	checkSteps(t, got, rows)
 	if run.State != store.StateFinished {
 		t.Errorf("state %s", run.State)
+	}
+}
+
+// Finish waits at most finish_timeout for a server that does not answer;
+// it warns, and what was not sent is in the run log for `wandb sync`.
+func TestOnlineFinishTimeout(t *testing.T) {
+	quickRetries(t)
+	onlineFinishTimeout = 0 // the option decides
+	gate := make(chan struct{})
+	var blockOn atomic.Bool
+	srv := newRestartableServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if blockOn.Load() && strings.HasSuffix(r.URL.Path, "/file_stream") {
+				select {
+				case <-gate:
+				case <-r.Context().Done():
+				}
+				http.Error(w, "unavailable", http.StatusServiceUnavailable)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	defer close(gate)
+	r, warns, err := initOnline(t, srv.url(), onlineTestKey, WithFinishTimeout(300*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Settings().FinishTimeout != 300*time.Millisecond {
+		t.Fatalf("finish_timeout %v", r.Settings().FinishTimeout)
+	}
+	for i := range 10 {
+		if err := r.Log(map[string]any{"loss": float64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blockOn.Store(true) // the server stops answering file_stream
+	if err := r.Finish(0); err != nil {
+		t.Fatalf("Finish: %v (a timeout is a warning, not an error)", err)
+	}
+	if w := warns.String(); !strings.Contains(w, "Timed out finishing run.") || !strings.Contains(w, "wandb sync") {
+		t.Fatalf("warnings %q", w)
+	}
+	blockOn.Store(false)
+	c := &onlineEnv{srv: &httptest.Server{URL: srv.url()}}
+	if _, err := syncer.Sync(context.Background(), r.SyncDir(), c.client()); err != nil {
+		t.Fatal(err)
+	}
+	got, run := srv.steps(t, r.ID())
+	checkSteps(t, got, 10)
+	if run.State != store.StateFinished {
+		t.Errorf("state after sync: %s", run.State)
 	}
 }

@@ -69,7 +69,7 @@ type initOptions struct {
 	settings                                                         map[string]string
 	strictSteps                                                      bool
 	console                                                          *string
-	fsync                                                            *time.Duration
+	fsync, finishTimeout                                             *time.Duration
 	signals                                                          *bool
 	warnOut                                                          io.Writer
 	now                                                              func() time.Time
@@ -204,6 +204,13 @@ func WithStrictSteps(strict bool) Option { return func(o *initOptions) { o.stric
 // WithConsole captures the process's stdout and stderr into files/output.log:
 // "off" (default), "wrap" or "redirect" (both capture the file descriptors).
 func WithConsole(mode string) Option { return func(o *initOptions) { o.console = strp(mode) } }
+
+// WithFinishTimeout bounds how long Finish waits for an online run's last
+// uploads (W&B: finish_timeout; default 60 s, 0 = no bound). What is not
+// sent in time stays in the run log, and `wandb sync` sends it later;
+// Finish warns "Timed out finishing run." and returns no error. Also the
+// setting finish_timeout ($WANDB_FINISH_TIMEOUT).
+func WithFinishTimeout(d time.Duration) Option { return func(o *initOptions) { o.finishTimeout = &d } }
 
 // WithFsyncInterval sets how often the run log is fsynced (default 1 s; 0
 // means only at Flush and Finish). Records reach the OS within 100 ms

@@ -48,7 +48,6 @@ type fsFile struct {
 var streamFile = map[string]string{"history": historyFile, string(store.StreamEvents): eventsFile,
 	string(store.StreamOutput): outputFile}
 
-
 // fsError is a file_stream error with its HTTP status and, for an offset
 // gap, the offset the server expects for that file.
 type fsError struct {

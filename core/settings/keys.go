@@ -47,6 +47,7 @@ var specs = map[string]spec{
 	"config_dir":                stringSpec(func(s *Settings) *string { return &s.ConfigDir }, nil),
 	"cache_dir":                 stringSpec(func(s *Settings) *string { return &s.CacheDir }, nil),
 	"fsync_interval":            durationSpec(func(s *Settings) *time.Duration { return &s.FsyncInterval }, checkFsyncInterval),
+	"finish_timeout":            durationSpec(func(s *Settings) *time.Duration { return &s.FinishTimeout }, checkFsyncInterval),
 	"x_stats_sampling_interval": durationSpec(func(s *Settings) *time.Duration { return &s.StatsSamplingInterval }, checkStatsSamplingInterval),
 }
 

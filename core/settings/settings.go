@@ -23,11 +23,15 @@ const (
 
 // Default values of the settings that have one.
 const (
-	DefaultMode                  = ModeOnline
-	DefaultBaseURL               = "https://api.wandb.ai"
-	DefaultRootDir               = "."
-	DefaultConsole               = ConsoleOff
-	DefaultFsyncInterval         = time.Second
+	DefaultMode          = ModeOnline
+	DefaultBaseURL       = "https://api.wandb.ai"
+	DefaultRootDir       = "."
+	DefaultConsole       = ConsoleOff
+	DefaultFsyncInterval = time.Second
+	// DefaultFinishTimeout: W&B waits without bound; a Go training job
+	// that ends should not hang on a server that went away, and nothing is
+	// lost (the run log keeps it for `wandb sync`).
+	DefaultFinishTimeout         = 60 * time.Second
 	DefaultStatsSamplingInterval = 15 * time.Second
 
 	// MinStatsSamplingInterval is the smallest allowed x_stats_sampling_interval.
@@ -105,6 +109,11 @@ type Settings struct {
 	// FsyncInterval (fsync_interval) is how often the transaction log is
 	// fsynced; 0 = only at Flush and Finish. Accepts a Go duration or seconds.
 	FsyncInterval time.Duration
+	// FinishTimeout (finish_timeout) bounds how long Finish waits for an
+	// online run's last uploads; 0 = no bound (W&B's default). What is not
+	// sent in time stays in the run log for `wandb sync`. Accepts a Go
+	// duration or seconds.
+	FinishTimeout time.Duration
 	// StatsSamplingInterval (x_stats_sampling_interval) is the system metrics
 	// sampling period, at least MinStatsSamplingInterval. Accepts a Go
 	// duration or seconds.
@@ -125,6 +134,7 @@ func Defaults() *Settings {
 		RootDir:               DefaultRootDir,
 		Console:               DefaultConsole,
 		FsyncInterval:         DefaultFsyncInterval,
+		FinishTimeout:         DefaultFinishTimeout,
 		StatsSamplingInterval: DefaultStatsSamplingInterval,
 		Sources:               make(map[string]Source, len(specs)),
 	}

@@ -212,7 +212,7 @@ func TestGetSetRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	if len(Keys()) != 29 {
+	if len(Keys()) != 30 {
 		t.Errorf("len(Keys()) = %d; update this test when adding settings", len(Keys()))
 	}
 }

@@ -84,7 +84,7 @@ func (e *ValueError) Error() string {
 //   - run_tags: each tag 1 to 64 characters;
 //   - resume: "", allow, must, never or auto;
 //   - console: off, wrap or redirect;
-//   - fsync_interval: not negative;
+//   - fsync_interval, finish_timeout: not negative;
 //   - x_stats_sampling_interval: at least 100ms.
 //
 // It returns all problems joined with errors.Join, each a *[ValueError]
@@ -113,6 +113,7 @@ func (s *Settings) Validate() error {
 	check("resume", s.Resume, checkResume(s.Resume))
 	check("console", s.Console, checkConsole(s.Console))
 	check("fsync_interval", s.FsyncInterval.String(), checkFsyncInterval(s.FsyncInterval))
+	check("finish_timeout", s.FinishTimeout.String(), checkFsyncInterval(s.FinishTimeout))
 	check("x_stats_sampling_interval", s.StatsSamplingInterval.String(), checkStatsSamplingInterval(s.StatsSamplingInterval))
 	return errors.Join(errs...)
 }
