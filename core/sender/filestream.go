@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,6 +82,7 @@ type FileStream struct {
 	dead      error
 	stopped   bool
 	requests  int
+	rl        rateLimit // from the server's RateLimit-* headers
 
 	wake   chan struct{}
 	done   chan struct{}
@@ -246,7 +250,10 @@ func (f *FileStream) loop() {
 		switch {
 		case urgent:
 		case has:
-			wait = time.Until(last.Add(f.cfg.TransmitInterval))
+			f.mu.Lock()
+			gap := max(f.cfg.TransmitInterval, f.rl.interval())
+			f.mu.Unlock()
+			wait = time.Until(last.Add(gap))
 		default:
 			wait = time.Until(last.Add(f.cfg.HeartbeatInterval))
 		}
@@ -287,6 +294,43 @@ func (f *FileStream) loop() {
 	}
 }
 
+// rateLimit adapts the request rate to the server's RateLimit-Remaining
+// and RateLimit-Reset headers (IETF draft), as wandb-core does: the target
+// is remaining/reset requests per second, smoothed (factor 0.2), never
+// below 0.1 per second. Requests carrying preempting or complete are not
+// held back by it.
+type rateLimit struct {
+	rate float64 // requests per second; 0 = no limit known
+}
+
+const (
+	rateSmoothing = 0.2
+	rateFloor     = 0.1
+)
+
+func (r *rateLimit) update(h http.Header) {
+	rem, err1 := strconv.ParseFloat(strings.TrimSpace(h.Get("RateLimit-Remaining")), 64)
+	reset, err2 := strconv.ParseFloat(strings.TrimSpace(h.Get("RateLimit-Reset")), 64)
+	if err1 != nil || err2 != nil || rem < 0 || reset <= 0 || math.IsInf(rem, 0) || math.IsNaN(rem) || math.IsInf(reset, 0) {
+		return
+	}
+	target := rem / reset
+	if r.rate == 0 {
+		r.rate = target
+	} else {
+		r.rate = (1-rateSmoothing)*r.rate + rateSmoothing*target
+	}
+	r.rate = max(r.rate, rateFloor)
+}
+
+// interval is the least time between requests the limit allows (0: none).
+func (r *rateLimit) interval() time.Duration {
+	if r.rate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(time.Second) / r.rate)
+}
+
 type fsResponse struct {
 	Stopped bool `json:"stopped"`
 }
@@ -304,6 +348,9 @@ func (f *FileStream) send(req *fsRequest) error {
 		return fmt.Errorf("sender: file_stream: %w", err)
 	}
 	defer resp.Body.Close()
+	f.mu.Lock()
+	f.rl.update(resp.Header)
+	f.mu.Unlock()
 	var r fsResponse
 	if json.NewDecoder(resp.Body).Decode(&r) == nil && r.Stopped {
 		f.mu.Lock()
