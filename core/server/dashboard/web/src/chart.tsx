@@ -164,7 +164,12 @@ export function LineChart(p: ChartProps) {
         focus: { prox: 16 },
       },
       focus: { alpha: 0.35 },
-      scales: { x: { time: !!p.timeX }, y: p.logY ? { distr: 3 } : {} },
+      scales: {
+        // One x value (a run with a single sample) would give an empty
+        // range: widen it so the point shows.
+        x: { time: !!p.timeX, range: (_u, lo, hi) => (lo === hi ? [lo - 1, hi + 1] : [lo, hi]) },
+        y: p.logY ? { distr: 3 } : {},
+      },
       axes: [
         p.timeX ? { ...axis } : { ...axis, values: (_u, vals) => vals.map((v) => (v == null ? '' : shortNum(v))) },
         { ...axis, size: 52, values: (_u, vals) => vals.map((v) => (v == null ? '' : shortNum(v))) },
