@@ -27,7 +27,11 @@ import (
 // (the log position advances only past applied records).
 func (s *Stream) artifact(ctx context.Context, rec *recordpb.Record) error {
 	run := artifact.Scope{Entity: s.res.Entity, Project: s.res.Project, Run: s.res.ID}
-	return applyArtifact(ctx, wire.FromClient(s.cfg.Client), run, rec, -1)
+	step := int64(0) // the run's step when it logged the artifact, as `wandb sync` counts it
+	if s.stepSeen {
+		step = s.lastStep + 1
+	}
+	return applyArtifact(ctx, wire.FromClient(s.cfg.Client), run, rec, step)
 }
 
 // syncArtifacts commits the artifact records of the log at logPath for

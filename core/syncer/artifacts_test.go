@@ -121,6 +121,11 @@ func TestStreamCommitsArtifactsLive(t *testing.T) {
 		if _, err := a.AddFile(ctx, src); err != nil {
 			t.Fatal(err)
 		}
+		for range 3 { // startRun logged 3 rows: the artifact is logged at step 6, then 9
+			if err := r.Log(map[string]any{"loss": 1.0}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := r.LogArtifact(ctx, a); err != nil {
 			t.Fatal(err)
 		}
@@ -133,6 +138,13 @@ func TestStreamCommitsArtifactsLive(t *testing.T) {
 		v, err := arts.ResolveArtifact(ctx, "alice", "proj", "model", "latest")
 		if err != nil || v.Version != i {
 			t.Fatalf("after logging %q: %+v, %v", content, v, err)
+		}
+		if want := int64(3 + 3*(i+1)); v.HistoryStep == nil || *v.HistoryStep != want {
+			got := int64(-1)
+			if v.HistoryStep != nil {
+				got = *v.HistoryStep
+			}
+			t.Errorf("version %d: history step %d, want %d", i, got, want)
 		}
 	}
 }

@@ -78,6 +78,9 @@ type Stream struct {
 	saved  []string
 	sent   map[string][md5.Size]byte
 	stamps map[string]fileStamp // files hashed, to skip unchanged ones
+
+	lastStep int64 // the last history step applied (stepSeen), for artifacts' historyStep
+	stepSeen bool
 }
 
 // NewStream returns a Stream; nothing is sent before the first Pump.
@@ -175,6 +178,9 @@ func (s *Stream) apply(ctx context.Context, rec *recordpb.Record) error {
 		runlog.ApplyConfig(s.config, r.Config)
 		s.cfgDirty = true
 	case *recordpb.Record_History:
+		if st := r.History.GetStep(); st != nil {
+			s.lastStep, s.stepSeen = st.GetNum(), true
+		}
 		m := map[string]any{}
 		for _, it := range r.History.Item {
 			v, err := runstate.DecodeJSON([]byte(record.ItemJSON(it)))
