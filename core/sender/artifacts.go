@@ -178,7 +178,7 @@ const createArtifactFilesMutation = `mutation CreateArtifactFiles($storageLayout
   createArtifactFiles(input: {artifactFiles: $artifactFiles, storageLayout: $storageLayout}) {
     files { edges { node {
       id name displayName uploadUrl uploadHeaders storagePath
-      uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } }
+      uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl uploaded } }
       artifact { id }
     } } }
   }
@@ -215,6 +215,7 @@ func (c *Client) CreateArtifactFiles(ctx context.Context, specs []ArtifactFileSp
 							UploadURLParts []struct {
 								PartNumber int64   `json:"partNumber"`
 								UploadURL  *string `json:"uploadUrl"`
+								Uploaded   bool    `json:"uploaded"`
 							} `json:"uploadUrlParts"`
 						} `json:"uploadMultipartUrls"`
 						Artifact struct {
@@ -237,7 +238,11 @@ func (c *Client) CreateArtifactFiles(ctx context.Context, specs []ArtifactFileSp
 		if m := n.UploadMultipartUrls; m != nil {
 			u.Multipart = &MultipartUpload{UploadID: m.UploadID}
 			for _, p := range m.UploadURLParts {
-				u.Multipart.Parts = append(u.Multipart.Parts, PartURL{Number: p.PartNumber, URL: deref(p.UploadURL)})
+				url := deref(p.UploadURL)
+				if p.Uploaded {
+					url = "" // the server has it: nothing to send
+				}
+				u.Multipart.Parts = append(u.Multipart.Parts, PartURL{Number: p.PartNumber, URL: url})
 			}
 		}
 		res = append(res, u)

@@ -329,10 +329,11 @@ func (a *artifactAPI) multipartURLs(ctx context.Context, key string, parts []any
 	urls := make([]any, 0, len(ps))
 	for _, p := range ps {
 		pk := partKey(uploadID, p.n, p.hex)
-		u := map[string]any{"partNumber": p.n}
-		if _, err := a.s.blobs.Stat(ctx, pk); errors.Is(err, store.ErrNotFound) {
-			u["uploadUrl"] = a.s.artifactURL(ctx, artifactClaim{Kind: claimPart, Key: pk, MD5: p.hex})
-		} else if err != nil {
+		u := map[string]any{"partNumber": p.n, "uploaded": false,
+			"uploadUrl": a.s.artifactURL(ctx, artifactClaim{Kind: claimPart, Key: pk, MD5: p.hex})}
+		if _, err := a.s.blobs.Stat(ctx, pk); err == nil {
+			u["uploaded"] = true
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
 		urls = append(urls, u)
