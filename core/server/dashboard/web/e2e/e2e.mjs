@@ -146,6 +146,17 @@ try {
     return item && item.querySelector('.dot').style.background === 'rgb(255, 157, 167)';
   }, [loss, first]);
 
+  step('hide a run from the charts');
+  // The eye hides a run from every chart while it stays selected.
+  const hideName = first;
+  const inLegend = async (want) => page.waitForFunction(([sel, name, want]) =>
+    [...document.querySelectorAll(sel + ' .legend-item')].some((l) => l.getAttribute('title') === name) === want, [loss, hideName, want]);
+  await page.click('.runs-table .tr[data-run] .eye-btn >> nth=0');
+  await inLegend(false);
+  check(await page.isChecked('.runs-table .tr[data-run] .td.check input >> nth=0'), 'a hidden run stays selected');
+  await page.click('.runs-table .tr[data-run] .eye-btn >> nth=0');
+  await inLegend(true);
+
   await page.click('button[title="Expand the table"]');
   await page.waitForSelector('.workspace.expanded .runs-table .tr.th :text("Job type")');
   await snap(page, 'table-expanded');

@@ -40,6 +40,11 @@ export function Workspace(p: { entity: string; project: string; setCrumbs: (c: {
   const [selArr, setSelArr] = usePersistent<string[] | null>(ws + 'selected', null);
   const selected = useMemo(() => (selArr ? new Set(selArr) : null), [selArr]);
   const setSelected = (s: Set<string>) => setSelArr([...s]);
+  // Hidden runs stay selected (compare, table) but leave the charts.
+  const [hiddenArr, setHiddenArr] = usePersistent<string[]>(ws + 'hidden', []);
+  const hidden = useMemo(() => new Set(hiddenArr), [hiddenArr]);
+  const toggleHidden = (name: string) =>
+    setHiddenArr(hidden.has(name) ? hiddenArr.filter((n) => n !== name) : [...hiddenArr, name]);
   const [expanded, setExpanded] = useState(false);
   const [showCols, setShowCols] = useState(false);
   const [keys, setKeys] = useState<string[]>([]);
@@ -143,8 +148,8 @@ export function Workspace(p: { entity: string; project: string; setCrumbs: (c: {
   // The first runs are charted until the user picks.
   const sel = useMemo(() => selected ?? new Set(rows.slice(0, DEFAULT_SELECTED).map((r) => r.name)), [selected, rows]);
   const chartRuns: ChartRun[] = useMemo(
-    () => rows.filter((r) => sel.has(r.name)).slice(0, 100).map((r) => ({ name: r.name, label: runLabel(r), color: picked[r.name] || colors.current.get(r.name) || '#888' })),
-    [rows, sel, picked],
+    () => rows.filter((r) => sel.has(r.name) && !hidden.has(r.name)).slice(0, 100).map((r) => ({ name: r.name, label: runLabel(r), color: picked[r.name] || colors.current.get(r.name) || '#888' })),
+    [rows, sel, picked, hidden],
   );
   const chartRunKey = chartRuns.map((r) => r.name).join(',');
 
@@ -269,7 +274,20 @@ export function Workspace(p: { entity: string; project: string; setCrumbs: (c: {
                   <div class="td check">
                     <input type="checkbox" checked={sel.has(it.r.name)} onChange={() => toggle(it.r.name)} aria-label={'Show ' + runLabel(it.r) + ' in charts'} />
                   </div>
-                  <div class="td name">
+                  <div class={'td name' + (hidden.has(it.r.name) ? ' hidden-run' : '')}>
+                    <button
+                      class="eye-btn"
+                      data-hide={it.r.name}
+                      title={hidden.has(it.r.name) ? 'Show this run in the charts' : 'Hide this run from the charts'}
+                      aria-pressed={hidden.has(it.r.name)}
+                      onClick={() => toggleHidden(it.r.name)}
+                    >
+                      <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+                        <path d="M1 8s2.5-5 7-5 7 5 7 5-2.5 5-7 5-7-5-7-5z" fill="none" stroke="currentColor" stroke-width="1.4" />
+                        <circle cx="8" cy="8" r="2.2" fill="currentColor" />
+                        {hidden.has(it.r.name) && <path d="M2 14L14 2" stroke="currentColor" stroke-width="1.6" />}
+                      </svg>
+                    </button>
                     <button
                       class="dot dot-btn"
                       style={{ background: picked[it.r.name] || colors.current.get(it.r.name) }}
