@@ -197,6 +197,12 @@ func logFinished(t *testing.T, url, name string, lr float64, tags []string, grou
 				t.Fatal(err)
 			}
 			row["tone"] = audio
+			frames := []image.Image{gradient(48, 32, 0), gradient(48, 32, 80), gradient(48, 32, 160)}
+			clip, err := wandb.NewVideo(frames, wandb.Caption("rollout"), wandb.FPS(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			row["rollout"] = clip
 		}
 		if media && i%50 == 0 {
 			im, err := wandb.NewImage(gradient(64, 48, uint8(i)), wandb.Caption(fmt.Sprintf("prediction at step %d", i)))

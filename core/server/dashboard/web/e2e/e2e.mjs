@@ -197,6 +197,12 @@ try {
   await inner.waitForFunction(() => document.getElementById('t')?.textContent.includes('script ran'));
   check(!(await page.title()).includes('pwned'), 'the html media cannot touch the dashboard');
   await page.waitForFunction(() => document.querySelector('[data-media=tone] audio')?.duration > 0.9);
+  // A GIF video plays as an animated image; its frames decoded.
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-media=rollout] img');
+    return img && img.complete && img.naturalWidth === 48 && img.naturalHeight === 32;
+  });
+  check((await page.textContent('[data-media=rollout]')).includes('rollout'), 'the video shows its caption');
   await page.locator('[data-media=cloud]').scrollIntoViewIfNeeded();
   await snap(page, 'run-point-cloud');
   await page.waitForSelector('.media-table tbody tr');
