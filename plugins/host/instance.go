@@ -242,10 +242,12 @@ func (in *instance) timedFor(ctx context.Context, timeout time.Duration, op stri
 	deadline, _ := ctx.Deadline()
 	select {
 	case err := <-errc:
-		// gRPC enforces the same deadline with a timer of its own, which
-		// may fire a moment before ctx's: a call that failed at or after
-		// the deadline failed because of it.
-		if err == nil || (ctx.Err() == nil && time.Now().Before(deadline)) {
+		// gRPC sends the deadline along (grpc-timeout) and the plugin's side
+		// enforces it with a timer of its own, which may fire a moment
+		// before ctx's (the call then ends as deadline exceeded or
+		// cancelled): a call that failed that way, or at or after the
+		// deadline, failed because of it.
+		if err == nil || (ctx.Err() == nil && time.Now().Before(deadline) && classify(err) != Hung) {
 			return err
 		}
 		// The call failed because its deadline passed (a gRPC call breaks
