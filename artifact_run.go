@@ -12,6 +12,7 @@ import (
 
 	"github.com/gowandb/wandb/core/artifact"
 	_ "github.com/gowandb/wandb/core/artifact/wire" // sets artifact.DialRemote
+	"github.com/gowandb/wandb/core/netrc"
 	"github.com/gowandb/wandb/core/record/recordpb"
 )
 
@@ -206,9 +207,9 @@ var dialArtifactRemote = func(ctx context.Context, r *Run) (artifact.Remote, err
 	if artifact.DialRemote == nil {
 		return nil, errors.New("wandb: use artifact: no artifact client is linked")
 	}
-	key, err := apiKey(os.Environ(), r.settings.APIKey, r.settings.BaseURL)
+	key, err := netrc.KeyFor(os.Environ(), r.settings.APIKey, r.settings.BaseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("wandb: API key: %w", err)
 	}
 	return artifact.DialRemote(ctx, r.settings.BaseURL, key)
 }

@@ -27,9 +27,9 @@ var (
 // when none was set, the entity.
 func (r *Run) connectOnline(ctx context.Context) error {
 	s := r.settings
-	key, err := apiKey(os.Environ(), s.APIKey, s.BaseURL)
+	key, err := netrc.KeyFor(os.Environ(), s.APIKey, s.BaseURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("wandb: API key: %w", err)
 	}
 	c, err := online.NewClient(s.BaseURL, key, "gowandb/"+Version)
 	if err != nil {
@@ -47,24 +47,6 @@ func (r *Run) connectOnline(ctx context.Context) error {
 	}
 	r.client = c
 	return nil
-}
-
-// apiKey is W&B's key order after the api_key setting (WANDB_API_KEY,
-// settings files, options): the netrc entry of the base URL's host, as
-// `wandb login` writes it.
-func apiKey(env []string, key, baseURL string) (string, error) {
-	if key != "" {
-		return key, nil
-	}
-	host, err := netrc.Host(baseURL)
-	if err != nil {
-		return "", fmt.Errorf("wandb: %w", err)
-	}
-	key, err = netrc.Lookup(env, host)
-	if err != nil {
-		return "", fmt.Errorf("wandb: API key: %w", err)
-	}
-	return key, nil
 }
 
 // startUploader starts live upload once the run log exists.

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 
 	"github.com/gowandb/wandb/core/netrc"
+	"github.com/gowandb/wandb/core/online"
 	"github.com/gowandb/wandb/core/sender"
 	"github.com/gowandb/wandb/core/settings"
 	"github.com/spf13/cobra"
@@ -17,7 +16,7 @@ import (
 // (WANDB_BASE_URL, then settings files), with the key found the way the
 // SDK finds it: WANDB_API_KEY and settings, then netrc for the host.
 func (a *app) serverClient() (*sender.Client, error) {
-	s, err := settings.Load(a.env, a.dir)
+	s, err := a.serverSettings()
 	if err != nil {
 		return nil, err
 	}
@@ -25,25 +24,35 @@ func (a *app) serverClient() (*sender.Client, error) {
 		return nil, errors.New("no server: set WANDB_BASE_URL or run `wandb login --host URL`")
 	}
 	if s.APIKey == "" {
-		host, err := netrc.Host(s.BaseURL)
-		if err != nil {
-			return nil, err
-		}
-		if s.APIKey, err = netrc.Lookup(a.env, host); err != nil {
-			return nil, err
-		}
-	}
-	if s.APIKey == "" {
 		return nil, fmt.Errorf("no API key for %s: set WANDB_API_KEY or run `wandb login`", s.BaseURL)
 	}
-	base, err := url.Parse(s.BaseURL)
+	return online.NewClient(s.BaseURL, s.APIKey, "gowandb-cli/"+versionString())
+}
+
+// serverSettings loads the settings with the API key resolved as the SDK
+// resolves it (netrc when no key is set).
+func (a *app) serverSettings() (*settings.Settings, error) {
+	s, err := settings.Load(a.env, a.dir)
 	if err != nil {
-		return nil, fmt.Errorf("base URL %q: %w", s.BaseURL, err)
+		return nil, err
 	}
-	hc := &http.Client{Transport: sender.NewAuthTransport(base, s.APIKey, "gowandb-cli/"+versionString(), http.DefaultTransport)}
-	r := sender.GraphQLRetrier()
-	r.MaxRetries = 3
-	return &sender.Client{BaseURL: s.BaseURL, HTTP: hc, Retrier: r}, nil
+	if s.BaseURL != "" {
+		if s.APIKey, err = netrc.KeyFor(a.env, s.APIKey, s.BaseURL); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// adminClient is serverClient with few retries: an admin command against a
+// server that is down should say so, not wait minutes.
+func (a *app) adminClient() (*sender.Client, error) {
+	c, err := a.serverClient()
+	if err != nil {
+		return nil, err
+	}
+	c.Retrier.MaxRetries = 3
+	return c, nil
 }
 
 // newAdminCmd is `wandb admin`: users, teams and API keys on a tracking
@@ -128,7 +137,7 @@ const (
 )
 
 func (a *app) adminDo(ctx context.Context, op, query string, vars map[string]any, done string) error {
-	c, err := a.serverClient()
+	c, err := a.adminClient()
 	if err != nil {
 		return err
 	}
@@ -140,7 +149,7 @@ func (a *app) adminDo(ctx context.Context, op, query string, vars map[string]any
 }
 
 func (a *app) generateKey(ctx context.Context, user, desc string) (key, id string, err error) {
-	c, err := a.serverClient()
+	c, err := a.adminClient()
 	if err != nil {
 		return "", "", err
 	}
@@ -160,7 +169,7 @@ func (a *app) generateKey(ctx context.Context, user, desc string) (key, id strin
 }
 
 func (a *app) adminCreateUser(ctx context.Context, name, email string, isAdmin bool) error {
-	c, err := a.serverClient()
+	c, err := a.adminClient()
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gowandb/wandb/core/artifact"
 	_ "github.com/gowandb/wandb/core/artifact/wire" // sets artifact.DialRemote
-	"github.com/gowandb/wandb/core/netrc"
 	"github.com/gowandb/wandb/core/settings"
 )
 
@@ -28,21 +27,6 @@ func (a *app) newArtifactCmd() *cobra.Command {
 	cache.AddCommand(a.newArtifactCacheCleanupCmd())
 	cmd.AddCommand(a.newArtifactPutCmd(), a.newArtifactGetCmd(), a.newArtifactLsCmd(), cache)
 	return cmd
-}
-
-// artifactSettings loads the settings with the API key found the way the
-// SDK finds it (WANDB_API_KEY and settings, then netrc for the host).
-func (a *app) artifactSettings() (*settings.Settings, error) {
-	s, err := settings.Load(a.env, a.dir)
-	if err != nil {
-		return nil, err
-	}
-	if s.APIKey == "" && s.BaseURL != "" {
-		if host, err := netrc.Host(s.BaseURL); err == nil {
-			s.APIKey, _ = netrc.Lookup(a.env, host)
-		}
-	}
-	return s, nil
 }
 
 // artifactRemote reaches the server of the settings.
@@ -105,7 +89,7 @@ func (a *app) newArtifactPutCmd() *cobra.Command {
 }
 
 func (a *app) artifactPut(ctx context.Context, path string, p artifact.Path, typ, description string, aliases []string) error {
-	s, err := a.artifactSettings()
+	s, err := a.serverSettings()
 	if err != nil {
 		return err
 	}
@@ -179,7 +163,7 @@ func (a *app) newArtifactGetCmd() *cobra.Command {
 }
 
 func (a *app) artifactGet(ctx context.Context, p artifact.Path, root, typ string) error {
-	s, err := a.artifactSettings()
+	s, err := a.serverSettings()
 	if err != nil {
 		return err
 	}
@@ -239,7 +223,7 @@ func (a *app) newArtifactLsCmd() *cobra.Command {
 }
 
 func (a *app) artifactLs(ctx context.Context, parts []string, typ string) error {
-	s, err := a.artifactSettings()
+	s, err := a.serverSettings()
 	if err != nil {
 		return err
 	}

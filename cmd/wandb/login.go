@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gowandb/wandb/core/netrc"
+	"github.com/gowandb/wandb/core/online"
 	"github.com/gowandb/wandb/core/sender"
 	"github.com/gowandb/wandb/core/settings"
 )
@@ -142,15 +143,9 @@ func isTerminal(r io.Reader) bool {
 }
 
 func viewer(ctx context.Context, base, key string) (sender.Viewer, error) {
-	u, err := url.Parse(base)
+	c, err := online.NewClient(base, key, "gowandb-cli/"+versionString())
 	if err != nil {
 		return sender.Viewer{}, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
-	defer cancel()
-	hc := &http.Client{Transport: sender.NewAuthTransport(u, key, "gowandb-cli/"+versionString(), http.DefaultTransport)}
-	r := sender.Retrier{MaxRetries: 2, AttemptTimeout: loginTimeout, Budget: loginTimeout,
-		Backoff: sender.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second}}
-	c := &sender.Client{BaseURL: base, HTTP: hc, Retrier: r}
-	return c.Viewer(ctx)
+	return online.Connect(ctx, c, loginTimeout)
 }

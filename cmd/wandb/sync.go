@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gowandb/wandb"
-	"github.com/gowandb/wandb/core/netrc"
 	"github.com/gowandb/wandb/core/rundir"
-	"github.com/gowandb/wandb/core/sender"
-	"github.com/gowandb/wandb/core/settings"
 	"github.com/gowandb/wandb/core/syncer"
 	"github.com/gowandb/wandb/integrations/tensorboard"
 )
@@ -89,31 +84,10 @@ func (a *app) newSyncCmd() *cobra.Command {
 
 // syncRuns uploads run directories with core/syncer.
 func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, entity string) error {
-	s, err := settings.Load(a.env, a.dir)
+	c, err := a.serverClient()
 	if err != nil {
 		return err
 	}
-	if s.BaseURL == "" {
-		return errors.New("no server: set WANDB_BASE_URL")
-	}
-	if s.APIKey == "" { // W&B's order: WANDB_API_KEY and settings, then netrc
-		host, err := netrc.Host(s.BaseURL)
-		if err != nil {
-			return err
-		}
-		if s.APIKey, err = netrc.Lookup(a.env, host); err != nil {
-			return err
-		}
-	}
-	if s.APIKey == "" {
-		return errors.New("no API key: set WANDB_API_KEY or run `wandb login` to sync runs to a server")
-	}
-	base, err := url.Parse(s.BaseURL)
-	if err != nil {
-		return fmt.Errorf("base URL %q: %w", s.BaseURL, err)
-	}
-	hc := &http.Client{Transport: sender.NewAuthTransport(base, s.APIKey, "gowandb-cli/"+versionString(), http.DefaultTransport)}
-	c := &sender.Client{BaseURL: s.BaseURL, HTTP: hc, Retrier: sender.GraphQLRetrier()}
 	if all {
 		runs, err := rundir.List(a.rootDir())
 		if err != nil {
@@ -163,7 +137,7 @@ func (a *app) syncRuns(ctx context.Context, dirs []string, all bool, project, en
 			state = fmt.Sprintf("exit %d", res.ExitCode)
 		}
 		fmt.Fprintf(a.stdout, "%s: %d rows sent (%d already there), %d files uploaded, %s → %s/%s\n",
-			res.ID, res.RowsSent, res.RowsSkipped, res.FilesUploaded, state, strings.TrimSuffix(s.BaseURL, "/"), res.Path())
+			res.ID, res.RowsSent, res.RowsSkipped, res.FilesUploaded, state, strings.TrimSuffix(c.BaseURL, "/"), res.Path())
 	}
 	bar.done()
 	if failed > 0 {

@@ -68,6 +68,21 @@ func Host(baseURL string) (string, error) {
 	return u.Host, nil
 }
 
+// KeyFor is W&B's key order once the api_key setting is resolved
+// (WANDB_API_KEY, settings files, options): key when set, else the
+// password of the netrc entry for baseURL's host, as `wandb login` writes
+// it; "" when there is none.
+func KeyFor(env []string, key, baseURL string) (string, error) {
+	if key != "" {
+		return key, nil
+	}
+	host, err := Host(baseURL)
+	if err != nil {
+		return "", err
+	}
+	return Lookup(env, host)
+}
+
 // Lookup returns the password of the entry for host in env's netrc file,
 // or "" when there is no file or no entry. An entry for the host without
 // its port matches too; "default" does not (W&B keys are per server).

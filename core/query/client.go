@@ -124,11 +124,8 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("query: base URL %q is not an http(s) URL: %w", base, ErrInvalid)
 	}
-	if key == "" {
-		key, err = netrc.Lookup(env, u.Host)
-		if err != nil {
-			return nil, err
-		}
+	if key, err = netrc.KeyFor(env, key, base); err != nil {
+		return nil, err
 	}
 	if key == "" {
 		return nil, ErrNoAPIKey
