@@ -12,6 +12,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/gowandb/wandb/core/store"
 )
 
 // downloadClaim is what a download token authorizes: reading one file of
@@ -81,7 +83,7 @@ func (s *Server) downloadHandler() http.Handler {
 			s.fail(w, fmt.Errorf("download %s: %w", c.Name, err))
 			return
 		}
-		rc, err := s.blobs.Get(ctx, blobKey(run, c.Name))
+		rc, err := s.blobs.Get(ctx, store.RunFileKey(run, c.Name))
 		if err != nil {
 			s.fail(w, fmt.Errorf("download %s: %w", c.Name, err))
 			return
@@ -102,7 +104,7 @@ func (s *Server) downloadHandler() http.Handler {
 		} else {
 			h.Set("Content-Type", "application/octet-stream")
 		}
-		if info, err := s.blobs.Stat(ctx, blobKey(run, c.Name)); err == nil {
+		if info, err := s.blobs.Stat(ctx, store.RunFileKey(run, c.Name)); err == nil {
 			h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
 		}
 		if r.Method == http.MethodHead {

@@ -272,7 +272,7 @@ func (s *Server) recordUploaded(ctx context.Context, run store.Run, name string)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	bi, err := s.blobs.Stat(ctx, blobKey(run, name))
+	bi, err := s.blobs.Stat(ctx, store.RunFileKey(run, name))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}

@@ -27,16 +27,11 @@ func requireAdmin(ctx context.Context, what string) error {
 	return nil
 }
 
-func input(args map[string]any) map[string]any {
-	in, _ := args["input"].(map[string]any)
-	return in
-}
-
 func (s *Server) opCreateUser(ctx context.Context, args map[string]any) (any, error) {
 	if err := requireAdmin(ctx, "createUser"); err != nil {
 		return nil, err
 	}
-	in := input(args)
+	in := argMap(args, "input")
 	name := str(in, "name")
 	if err := store.ValidName("user", name); err != nil {
 		return nil, err
@@ -58,7 +53,7 @@ func (s *Server) opCreateTeam(ctx context.Context, args map[string]any) (any, er
 	if err := requireAdmin(ctx, "createTeam"); err != nil {
 		return nil, err
 	}
-	in := input(args)
+	in := argMap(args, "input")
 	name := str(in, "teamName")
 	if err := store.ValidName("team", name); err != nil {
 		return nil, err
@@ -77,7 +72,7 @@ func (s *Server) opAddTeamMember(ctx context.Context, args map[string]any) (any,
 	if err := requireAdmin(ctx, "addTeamMember"); err != nil {
 		return nil, err
 	}
-	in := input(args)
+	in := argMap(args, "input")
 	team, user := str(in, "teamName"), str(in, "userName")
 	e, err := s.store.Entity(ctx, team)
 	if err != nil {
@@ -106,7 +101,7 @@ func newAPIKey() (string, error) {
 }
 
 func (s *Server) opGenerateAPIKey(ctx context.Context, args map[string]any) (any, error) {
-	in := input(args)
+	in := argMap(args, "input")
 	u := userFrom(ctx)
 	if name := str(in, "userName"); name != "" && name != u.Name {
 		if err := requireAdmin(ctx, "generateApiKey for another user"); err != nil {
@@ -134,7 +129,7 @@ func (s *Server) opDeleteAPIKey(ctx context.Context, args map[string]any) (any, 
 	if err := requireAdmin(ctx, "deleteApiKey"); err != nil {
 		return nil, err
 	}
-	in := input(args)
+	in := argMap(args, "input")
 	id, ok := parseNodeID("ApiKey", str(in, "id"))
 	if !ok {
 		return nil, badRequestf("malformed API key id %q", str(in, "id"))

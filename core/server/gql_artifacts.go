@@ -93,11 +93,6 @@ func typedID(typ string, parts ...any) string {
 	return base64.StdEncoding.EncodeToString([]byte(s))
 }
 
-func argStr(args map[string]any, k string) string {
-	s, _ := args[k].(string)
-	return s
-}
-
 func argMap(args map[string]any, k string) map[string]any {
 	m, _ := args[k].(map[string]any)
 	return m
@@ -121,7 +116,7 @@ func (a *artifactAPI) load(ctx context.Context, id string) (store.Artifact, erro
 }
 
 func (a *artifactAPI) artifactByID(ctx context.Context, args map[string]any) (any, error) {
-	art, err := a.load(ctx, argStr(args, "id"))
+	art, err := a.load(ctx, str(args, "id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -133,19 +128,19 @@ func (a *artifactAPI) artifactByID(ctx context.Context, args map[string]any) (an
 
 func (a *artifactAPI) createArtifact(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	entity, project := argStr(in, "entityName"), argStr(in, "projectName")
+	entity, project := str(in, "entityName"), str(in, "projectName")
 	if err := a.s.checkEntity(ctx, entity); err != nil {
 		return nil, err
 	}
-	name := argStr(in, "artifactCollectionName")
+	name := str(in, "artifactCollectionName")
 	if name == "" {
 		if names, _ := in["artifactCollectionNames"].([]any); len(names) > 0 {
 			name, _ = names[0].(string)
 		}
 	}
-	ai := store.ArtifactInput{Entity: entity, Project: project, Type: argStr(in, "artifactTypeName"), Collection: name,
-		Digest: argStr(in, "digest"), Description: argStr(in, "description")}
-	if md := argStr(in, "metadata"); md != "" {
+	ai := store.ArtifactInput{Entity: entity, Project: project, Type: str(in, "artifactTypeName"), Collection: name,
+		Digest: str(in, "digest"), Description: str(in, "description")}
+	if md := str(in, "metadata"); md != "" {
 		ai.Metadata = json.RawMessage(md)
 	}
 	if step, ok := in["historyStep"].(int64); ok {
@@ -154,12 +149,12 @@ func (a *artifactAPI) createArtifact(ctx context.Context, args map[string]any) (
 	aliases, _ := in["aliases"].([]any)
 	for _, x := range aliases {
 		m, _ := x.(map[string]any)
-		if c := argStr(m, "artifactCollectionName"); c != "" && c != name {
+		if c := str(m, "artifactCollectionName"); c != "" && c != name {
 			continue
 		}
-		ai.Aliases = append(ai.Aliases, argStr(m, "alias"))
+		ai.Aliases = append(ai.Aliases, str(m, "alias"))
 	}
-	if run := argStr(in, "runName"); run != "" {
+	if run := str(in, "runName"); run != "" {
 		r, err := a.s.store.Run(ctx, entity, project, run)
 		if err != nil {
 			return nil, fmt.Errorf("createArtifact: run %s/%s/%s: %w", entity, project, run, err)
@@ -208,29 +203,29 @@ func (a *artifactAPI) setManifest(ctx context.Context, art store.Artifact, diges
 
 func (a *artifactAPI) createArtifactManifest(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	art, err := a.load(ctx, argStr(in, "artifactID"))
+	art, err := a.load(ctx, str(in, "artifactID"))
 	if err != nil {
 		return nil, err
 	}
-	if n := argStr(in, "name"); n != artifact.ManifestFileName && n != "" {
+	if n := str(in, "name"); n != artifact.ManifestFileName && n != "" {
 		return nil, fmt.Errorf("%w: manifest name %q: only %s is served", store.ErrInvalid, n, artifact.ManifestFileName)
 	}
-	return a.setManifest(ctx, art, argStr(in, "digest"))
+	return a.setManifest(ctx, art, str(in, "digest"))
 }
 
 func (a *artifactAPI) updateArtifactManifest(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	b, err := base64.StdEncoding.DecodeString(argStr(in, "artifactManifestID"))
+	b, err := base64.StdEncoding.DecodeString(str(in, "artifactManifestID"))
 	t, n, ok := strings.Cut(string(b), ":")
 	if err != nil || !ok || t != "ArtifactManifest" {
-		return nil, fmt.Errorf("%w: %q is not an artifact manifest id", store.ErrInvalid, argStr(in, "artifactManifestID"))
+		return nil, fmt.Errorf("%w: %q is not an artifact manifest id", store.ErrInvalid, str(in, "artifactManifestID"))
 	}
 	id, _ := strconv.ParseInt(n, 10, 64)
 	art, err := a.load(ctx, artifactID(id))
 	if err != nil {
 		return nil, err
 	}
-	return a.setManifest(ctx, art, argStr(in, "digest"))
+	return a.setManifest(ctx, art, str(in, "digest"))
 }
 
 // maxParts is S3's (and W&B's) limit on the parts of an upload.
@@ -243,7 +238,7 @@ func (a *artifactAPI) createArtifactFiles(ctx context.Context, args map[string]a
 	edges := make([]any, 0, len(specs))
 	for _, x := range specs {
 		spec, _ := x.(map[string]any)
-		id := argStr(spec, "artifactID")
+		id := str(spec, "artifactID")
 		art, ok := loaded[id]
 		if !ok {
 			var err error
@@ -252,7 +247,7 @@ func (a *artifactAPI) createArtifactFiles(ctx context.Context, args map[string]a
 			}
 			loaded[id] = art
 		}
-		name, md5 := argStr(spec, "name"), argStr(spec, "md5")
+		name, md5 := str(spec, "name"), str(spec, "md5")
 		if err := store.ValidEntryPath(name); err != nil {
 			return nil, fmt.Errorf("createArtifactFiles: %w", err)
 		}
@@ -302,7 +297,7 @@ func parseParts(parts []any) ([]partSpec, error) {
 	for _, x := range parts {
 		p, _ := x.(map[string]any)
 		n, _ := p["partNumber"].(int64)
-		h := strings.ToLower(argStr(p, "hexMD5"))
+		h := strings.ToLower(str(p, "hexMD5"))
 		if n < 1 || n > maxParts {
 			return nil, fmt.Errorf("%w: part number %d out of 1..%d", store.ErrInvalid, n, maxParts)
 		}
@@ -343,10 +338,10 @@ func (a *artifactAPI) multipartURLs(ctx context.Context, key string, parts []any
 
 func (a *artifactAPI) completeMultipart(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	if _, err := a.load(ctx, argStr(in, "artifactID")); err != nil {
+	if _, err := a.load(ctx, str(in, "artifactID")); err != nil {
 		return nil, err
 	}
-	uploadID, key := argStr(in, "uploadID"), argStr(in, "storagePath")
+	uploadID, key := str(in, "uploadID"), str(in, "storagePath")
 	if !store.IsHexDigest(uploadID) || key != "artifacts/md5/"+uploadID {
 		return nil, fmt.Errorf("%w: upload %q of %q: not an upload this server started", store.ErrInvalid, uploadID, key)
 	}
@@ -425,7 +420,7 @@ func (p *partsReader) Close() {
 
 func (a *artifactAPI) commitArtifact(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	art, err := a.load(ctx, argStr(in, "artifactID"))
+	art, err := a.load(ctx, str(in, "artifactID"))
 	if err != nil {
 		return nil, err
 	}
@@ -499,11 +494,11 @@ func (a *artifactAPI) readManifest(ctx context.Context, art store.Artifact) ([]s
 
 func (a *artifactAPI) useArtifact(ctx context.Context, args map[string]any) (any, error) {
 	in := argMap(args, "input")
-	entity, project, run := argStr(in, "entityName"), argStr(in, "projectName"), argStr(in, "runName")
+	entity, project, run := str(in, "entityName"), str(in, "projectName"), str(in, "runName")
 	if err := a.s.checkEntity(ctx, entity); err != nil {
 		return nil, err
 	}
-	art, err := a.load(ctx, argStr(in, "artifactID"))
+	art, err := a.load(ctx, str(in, "artifactID"))
 	if err != nil {
 		return nil, err
 	}
@@ -544,14 +539,14 @@ func (a *artifactAPI) projectFields() map[string]ProjectField {
 	}
 	return map[string]ProjectField{
 		"artifact": func(ctx context.Context, p store.Project, args map[string]any) (any, error) {
-			art, err := resolve(ctx, p, argStr(args, "name"))
+			art, err := resolve(ctx, p, str(args, "name"))
 			if art == nil || err != nil {
 				return nil, err
 			}
 			return a.artifactValue(*art), nil
 		},
 		"artifactCollectionMembership": func(ctx context.Context, p store.Project, args map[string]any) (any, error) {
-			art, err := resolve(ctx, p, argStr(args, "name"))
+			art, err := resolve(ctx, p, str(args, "name"))
 			if art == nil || err != nil {
 				return nil, err
 			}
@@ -565,7 +560,7 @@ func (a *artifactAPI) projectFields() map[string]ProjectField {
 			if err != nil {
 				return nil, err
 			}
-			name := argStr(args, "name")
+			name := str(args, "name")
 			for _, t := range ts {
 				if t == name {
 					return a.typeValue(p.Entity, p.Name, t), nil
@@ -591,7 +586,7 @@ func (a *artifactAPI) projectFields() map[string]ProjectField {
 			if err := a.s.checkEntity(ctx, p.Entity); err != nil {
 				return nil, err
 			}
-			c, err := a.st.ArtifactCollection(ctx, p.Entity, p.Name, argStr(args, "name"))
+			c, err := a.st.ArtifactCollection(ctx, p.Entity, p.Name, str(args, "name"))
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, nil
 			}
@@ -629,14 +624,14 @@ func (a *artifactAPI) typeValue(entity, project, typ string) map[string]any {
 		"id": typedID("ArtifactType", entity, project, typ), "name": typ,
 		"artifactCollections": collections, "artifactSequences": collections,
 		"artifactCollection": gql.Resolver(func(ctx context.Context, args map[string]any) (any, error) {
-			c, err := inType(ctx, argStr(args, "name"))
+			c, err := inType(ctx, str(args, "name"))
 			if c == nil || err != nil {
 				return nil, err
 			}
 			return a.collectionValue(*c), nil
 		}),
 		"artifact": gql.Resolver(func(ctx context.Context, args map[string]any) (any, error) {
-			name, ref := splitName(argStr(args, "name"))
+			name, ref := splitName(str(args, "name"))
 			c, err := inType(ctx, name)
 			if c == nil || err != nil {
 				return nil, err
@@ -687,7 +682,7 @@ func (a *artifactAPI) collectionValue(c store.ArtifactCollection) map[string]any
 			return a.artifactConnection(vs), nil
 		}),
 		"artifactMembership": gql.Resolver(func(ctx context.Context, args map[string]any) (any, error) {
-			art, err := a.st.ResolveArtifact(ctx, c.Entity, c.Project, c.Name, argStr(args, "aliasName"))
+			art, err := a.st.ResolveArtifact(ctx, c.Entity, c.Project, c.Name, str(args, "aliasName"))
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, nil
 			}
@@ -806,7 +801,7 @@ func (a *artifactAPI) artifactValue(art store.Artifact) map[string]any {
 			names := make([]string, 0, len(es))
 			for _, x := range es {
 				m, _ := x.(map[string]any)
-				names = append(names, argStr(m, "name"))
+				names = append(names, str(m, "name"))
 			}
 			return a.files(ctx, art, names, true)
 		}),

@@ -235,7 +235,7 @@ func optStr(vars map[string]any, k string) *string {
 }
 
 func (s *Server) opUpsertBucket(ctx context.Context, args map[string]any) (any, error) {
-	vars, _ := args["input"].(map[string]any)
+	vars := argMap(args, "input")
 	entity, project, name := str(vars, "entityName"), str(vars, "modelName"), str(vars, "name")
 	if id := str(vars, "id"); id != "" {
 		rid, ok := parseNodeID("Run", id)

@@ -53,7 +53,7 @@ func (s *Server) claim(tok string) (uploadClaim, error) {
 }
 
 func (s *Server) opCreateRunFiles(ctx context.Context, args map[string]any) (any, error) {
-	vars, _ := args["input"].(map[string]any)
+	vars := argMap(args, "input")
 	entity, project, err := s.entityProject(ctx, str(vars, "entityName"), str(vars, "projectName"))
 	if err != nil {
 		return nil, err
@@ -103,11 +103,6 @@ func requestBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// blobKey is where a run file's content lives in Blobs.
-func blobKey(r store.Run, name string) string {
-	return r.Entity + "/" + r.Project + "/" + r.Name + "/" + name
-}
-
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	c, err := s.claim(r.PathValue("token"))
 	if err != nil {
@@ -120,7 +115,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("upload: run: %w", err))
 		return
 	}
-	size, md5, err := s.blobs.Put(ctx, blobKey(run, c.Name), http.MaxBytesReader(w, r.Body, s.maxUpload))
+	size, md5, err := s.blobs.Put(ctx, store.RunFileKey(run, c.Name), http.MaxBytesReader(w, r.Body, s.maxUpload))
 	if err != nil {
 		s.fail(w, fmt.Errorf("upload %s: %w", c.Name, err))
 		return

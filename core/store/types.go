@@ -151,6 +151,12 @@ type File struct {
 	UpdatedAt time.Time
 }
 
+// RunFileKey is where the content of a run file lives in Blobs:
+// "<entity>/<project>/<run>/<name>".
+func RunFileKey(r Run, name string) string {
+	return r.Entity + "/" + r.Project + "/" + r.Name + "/" + name
+}
+
 // BlobInfo describes a stored blob.
 type BlobInfo struct {
 	Key     string

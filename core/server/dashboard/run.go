@@ -29,11 +29,6 @@ func (d *dash) theRun(ctx context.Context, r *http.Request) (store.Run, error) {
 	return run, nil
 }
 
-// blobKey is where a run file lives in Blobs (as core/server stores uploads).
-func blobKey(r store.Run, name string) string {
-	return r.Entity + "/" + r.Project + "/" + r.Name + "/" + name
-}
-
 type runDetailJSON struct {
 	runJSON
 	Config   map[string]any         `json:"config"`
@@ -70,7 +65,7 @@ func (d *dash) writeRun(ctx context.Context, w http.ResponseWriter, run store.Ru
 	for k, x := range v.summary {
 		out.Summary[k] = jsonSafe(x)
 	}
-	if rc, err := d.blobs.Get(ctx, blobKey(run, "wandb-metadata.json")); err == nil {
+	if rc, err := d.blobs.Get(ctx, store.RunFileKey(run, "wandb-metadata.json")); err == nil {
 		b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
 		rc.Close()
 		if m, ok := jsonSafe(decodeObject(b)).(map[string]any); ok {
@@ -283,7 +278,7 @@ func (d *dash) file(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, fmt.Errorf("dashboard: file %q of %s: %w", name, run.Name, err))
 		return
 	}
-	rc, err := d.blobs.Get(ctx, blobKey(run, name))
+	rc, err := d.blobs.Get(ctx, store.RunFileKey(run, name))
 	if err != nil {
 		d.fail(w, fmt.Errorf("dashboard: file %q of %s: %w", name, run.Name, err))
 		return
@@ -483,7 +478,7 @@ func (d *dash) table(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit = max(1, min(limit, 1000))
-	rc, err := d.blobs.Get(ctx, blobKey(run, name))
+	rc, err := d.blobs.Get(ctx, store.RunFileKey(run, name))
 	if err != nil {
 		d.fail(w, fmt.Errorf("dashboard: table %q of %s: %w", name, run.Name, err))
 		return
