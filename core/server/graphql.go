@@ -56,7 +56,7 @@ func (s *Server) registerWire(e *gql.Executor) {
 // opStopRun is Mutation.stopRun(input: {id}): mark the run as asked to
 // stop; its client sees it in file_stream responses.
 func (s *Server) opStopRun(ctx context.Context, args map[string]any) (any, error) {
-	in, _ := args["input"].(map[string]any)
+	in := argMap(args, "input")
 	id := str(in, "id")
 	rid, ok := parseNodeID("Run", id)
 	if !ok {
